@@ -1,0 +1,300 @@
+"""The practice's vocabulary as plain data: rooms, staff, clients, referrals and appointments.
+
+Instants are timezone-aware UTC datetimes; the practice's IANA zone turns them into wall-clock time.
+Each record converts to and from the plain dict the store keeps on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timezone
+from enum import StrEnum
+
+from .errors import BadInput, DataFolderError
+from .hours import WeeklyHours
+
+
+class RoomKind(StrEnum):
+    MASSAGE = "massage"
+    CHIROPRACTIC = "chiropractic"
+    PHYSICAL_THERAPY = "physical-therapy"
+
+
+class Role(StrEnum):
+    THERAPIST = "therapist"
+    CHIROPRACTOR = "chiropractor"
+    PHYSICAL_THERAPIST = "physical-therapist"
+
+
+class Payer(StrEnum):
+    SELF_PAY = "self-pay"
+    INSURANCE = "insurance"
+    HSA_FSA = "hsa-fsa"
+
+
+class Kind(StrEnum):
+    SESSION = "session"
+    VISIT = "visit"
+    SPOT = "spot"
+
+
+class Status(StrEnum):
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no-show"
+
+
+MODALITIES = (
+    "swedish",
+    "deep-tissue",
+    "trigger-point",
+    "myofascial",
+    "lymph-drainage",
+    "craniosacral",
+    "stretching",
+    "sports",
+)
+
+# Conditions that make a massage a deliberate decision ("talk to the doctor first").
+FLAGS = {
+    "blood-thinners": "on blood thinners (bruising)",
+    "fragile-skin": "fragile skin",
+    "implanted-device": "implanted or attached medical device",
+    "blood-clots": "blood clots in the legs (DVT)",
+    "osteoporosis": "osteoporosis (fracture risk)",
+    "tumor": "tumor",
+    "surgery": "surgery recent or upcoming",
+    "hospital-stay": "recent hospital stay",
+}
+
+PRESSURES = ("light", "medium", "firm", "deep")
+
+# Statuses in which an appointment still holds its people and room.
+HOLDING = frozenset({Status.BOOKED, Status.ARRIVED, Status.FULFILLED})
+
+VISIT_ROLES = frozenset({Role.CHIROPRACTOR, Role.PHYSICAL_THERAPIST})
+VISIT_ROOMS = frozenset({RoomKind.CHIROPRACTIC, RoomKind.PHYSICAL_THERAPY})
+
+SPOT_MINUTES = 15
+SESSION_MINUTES = (30, 120)
+VISIT_MINUTES = (15, 240)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat()
+
+
+def from_iso(text: str) -> datetime:
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        raise ValueError(f"time without offset: {text!r}")
+    return dt.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Practice:
+    name: str
+    timezone: str
+    hours: WeeklyHours
+    grid_minutes: int = 15
+    turnover_minutes: int = 15
+    checkin_lead_minutes: int = 15
+    no_show_uses_visit: bool = True
+
+    def to_dict(self) -> dict:
+        d = _plain(self)
+        d["hours"] = self.hours.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Practice:
+        return _build(cls, d, hours=WeeklyHours.from_dict(d["hours"]))
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    name: str
+    kind: RoomKind
+    active: bool = True
+
+    def to_dict(self) -> dict:
+        return _plain(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Room:
+        return _build(cls, d, kind=RoomKind(d["kind"]))
+
+
+@dataclass(frozen=True)
+class TimeOff:
+    start: datetime
+    end: datetime
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {"start": iso(self.start), "end": iso(self.end), "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TimeOff:
+        return cls(from_iso(d["start"]), from_iso(d["end"]), d.get("reason", ""))
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: str
+    name: str
+    role: Role
+    hours: WeeklyHours
+    modalities: tuple[str, ...] = ()
+    time_off: tuple[TimeOff, ...] = ()
+    active: bool = True
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == Role.THERAPIST
+
+    def to_dict(self) -> dict:
+        d = _plain(self)
+        d["hours"] = self.hours.to_dict()
+        d["modalities"] = list(self.modalities)
+        d["time_off"] = [t.to_dict() for t in self.time_off]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Staff:
+        return _build(
+            cls,
+            d,
+            role=Role(d["role"]),
+            hours=WeeklyHours.from_dict(d["hours"]),
+            modalities=tuple(d.get("modalities", ())),
+            time_off=tuple(TimeOff.from_dict(t) for t in d.get("time_off", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    name: str
+    payer: Payer = Payer.SELF_PAY
+    phone: str = ""
+    email: str = ""
+    flags: tuple[str, ...] = ()
+    pressure: str = ""
+    notes: str = ""
+
+    @property
+    def needs_referral(self) -> bool:
+        return self.payer in (Payer.INSURANCE, Payer.HSA_FSA)
+
+    def to_dict(self) -> dict:
+        d = _plain(self)
+        d["flags"] = list(self.flags)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Client:
+        return _build(cls, d, payer=Payer(d["payer"]), flags=tuple(d.get("flags", ())))
+
+
+@dataclass(frozen=True)
+class Referral:
+    id: str
+    client_id: str
+    visits: int
+    issued: date
+    expires: date
+    prescriber: str = ""
+    area: str = ""
+
+    def covers(self, day: date) -> bool:
+        return self.issued <= day <= self.expires
+
+    def to_dict(self) -> dict:
+        d = _plain(self)
+        d["issued"] = self.issued.isoformat()
+        d["expires"] = self.expires.isoformat()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Referral:
+        return _build(
+            cls, d, issued=date.fromisoformat(d["issued"]), expires=date.fromisoformat(d["expires"])
+        )
+
+
+@dataclass(frozen=True)
+class Appointment:
+    id: str
+    uid: str
+    kind: Kind
+    start: datetime
+    end: datetime
+    client_id: str
+    staff_id: str
+    room_id: str
+    status: Status = Status.BOOKED
+    sequence: int = 0
+    modality: str | None = None
+    visit_id: str | None = None
+    region: str = ""
+    series_id: str | None = None
+    # rule code -> the reason a person gave for booking despite the soft rule
+    overrides: dict[str, str] = field(default_factory=dict)
+    created: datetime | None = None
+    updated: datetime | None = None
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def holds_time(self) -> bool:
+        return self.status in HOLDING
+
+    def changed(self, now: datetime, **changes) -> Appointment:
+        """A new version of this appointment: every change raises the sequence (iCal clients rely on it)."""
+        return replace(self, sequence=self.sequence + 1, updated=now, **changes)
+
+    def to_dict(self) -> dict:
+        d = _plain(self)
+        for name in ("start", "end", "created", "updated"):
+            d[name] = iso(getattr(self, name)) if getattr(self, name) else None
+        d["overrides"] = dict(self.overrides)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Appointment:
+        return _build(
+            cls,
+            d,
+            kind=Kind(d["kind"]),
+            status=Status(d["status"]),
+            start=from_iso(d["start"]),
+            end=from_iso(d["end"]),
+            created=from_iso(d["created"]) if d.get("created") else None,
+            updated=from_iso(d["updated"]) if d.get("updated") else None,
+            overrides=dict(d.get("overrides") or {}),
+        )
+
+
+def _plain(record) -> dict:
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def _build(cls, d: dict, **converted):
+    known = {f.name for f in fields(cls)}
+    values = {k: v for k, v in d.items() if k in known}
+    values.update(converted)
+    return cls(**values)
+
+
+def load_record(cls, d, where: str):
+    """Build a record from its stored dict; a missing or malformed field is a damaged file, said plainly."""
+    try:
+        return cls.from_dict(d)
+    except (KeyError, TypeError, ValueError, AttributeError, BadInput) as exc:
+        raise DataFolderError(f"{where}: a {cls.__name__.lower()} record is malformed ({exc!r})") from exc

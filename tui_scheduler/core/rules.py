@@ -1,0 +1,270 @@
+"""Every booking rule of the practice, in one place.
+
+Hard problems refuse a booking. Soft problems (working hours, contraindications, referrals) let it through
+only with an override reason, which is stored with the appointment. Each problem reads as one sentence
+a front-desk person understands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from . import clock
+from .model import (
+    FLAGS,
+    MODALITIES,
+    SESSION_MINUTES,
+    SPOT_MINUTES,
+    VISIT_MINUTES,
+    VISIT_ROLES,
+    VISIT_ROOMS,
+    Appointment,
+    Client,
+    Kind,
+    Practice,
+    Referral,
+    Role,
+    Room,
+    RoomKind,
+    Staff,
+    Status,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    soft: bool = False
+
+
+@dataclass
+class Snapshot:
+    """What the rules may look at: the practice, its people and rooms, and the appointments near a booking."""
+
+    practice: Practice
+    rooms: dict[str, Room]
+    staff: dict[str, Staff]
+    clients: dict[str, Client]
+    referrals: list[Referral] = field(default_factory=list)
+    # holding and non-holding appointments around the booking (at least the booking's day +- a few hours)
+    nearby: list[Appointment] = field(default_factory=list)
+    # the client's appointments over the windows of their referrals, for counting visits used
+    client_history: list[Appointment] = field(default_factory=list)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return clock.zone(self.practice.timezone)
+
+    def find(self, appt_id: str) -> Appointment | None:
+        for a in self.nearby:
+            if a.id == appt_id:
+                return a
+        return None
+
+
+def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    """Half-open intervals: back-to-back appointments do not overlap."""
+    return a_start < b_end and b_start < a_end
+
+
+def room_span(a: Appointment, practice: Practice) -> tuple[datetime, datetime] | None:
+    """How long an appointment keeps its room: a session adds the turnover buffer; a spot lives inside
+    its visit's room time and adds none of its own."""
+    if a.kind == Kind.SPOT:
+        return None
+    extra = practice.turnover_minutes if a.kind == Kind.SESSION else 0
+    return a.start, a.end + timedelta(minutes=extra)
+
+
+def _span_text(a: Appointment, tz: ZoneInfo) -> str:
+    start = a.start.astimezone(tz)
+    return f"{start:%a %Y-%m-%d %H:%M}-{a.end.astimezone(tz):%H:%M} ({a.kind} {a.id})"
+
+
+def check(snap: Snapshot, appt: Appointment, ignore: frozenset[str] = frozenset()) -> list[Problem]:
+    """All problems with booking `appt` among the snapshot's appointments.
+
+    `ignore` holds ids that should not count as conflicts (the appointment itself when moving, and a
+    visit's own spots when the visit moves with them).
+    """
+    problems = _shape(snap, appt)
+    if any(p.code == "unknown" for p in problems):
+        return problems
+    problems += _conflicts(snap, appt, ignore | {appt.id})
+    problems += _soft(snap, appt, ignore | {appt.id})
+    return problems
+
+
+def _shape(snap: Snapshot, a: Appointment) -> list[Problem]:
+    out: list[Problem] = []
+    tz = snap.tz
+    client = snap.clients.get(a.client_id)
+    person = snap.staff.get(a.staff_id)
+    room = snap.rooms.get(a.room_id)
+    for what, value, ident in (("client", client, a.client_id), ("staff member", person, a.staff_id),
+                               ("room", room, a.room_id)):
+        if value is None:
+            out.append(Problem("unknown", f"no {what} with id {ident!r}"))
+    if out:
+        return out
+    if a.end <= a.start:
+        out.append(Problem("time", "the end must be after the start"))
+        return out
+    grid = snap.practice.grid_minutes
+    if not clock.on_grid(a.start, tz, grid) or not clock.on_grid(a.end, tz, grid):
+        out.append(Problem("grid", f"times must fall on the {grid}-minute grid "
+                                   f"(:00, :15, :30, :45), not {clock.describe(a.start, tz)}"))
+    if not room.active:
+        out.append(Problem("room", f"room {room.name} is not in use"))
+    if not person.active:
+        out.append(Problem("staff", f"{person.name} no longer works here"))
+
+    if a.kind == Kind.SESSION:
+        lo, hi = SESSION_MINUTES
+        if not lo <= a.minutes <= hi:
+            out.append(Problem("minutes", f"a session lasts {lo} to {hi} minutes, not {a.minutes}"))
+        if room.kind != RoomKind.MASSAGE:
+            out.append(Problem("room", f"{room.name} is a {room.kind} room; massage sessions go in a massage room"))
+        out += _therapist(person, a.modality)
+    elif a.kind == Kind.VISIT:
+        lo, hi = VISIT_MINUTES
+        if not lo <= a.minutes <= hi:
+            out.append(Problem("minutes", f"a visit lasts {lo} to {hi} minutes, not {a.minutes}"))
+        if person.role not in VISIT_ROLES:
+            out.append(Problem("role", f"{person.name} is a {person.role}; visits are with a chiropractor "
+                                       f"or physical therapist"))
+        if room.kind not in VISIT_ROOMS:
+            out.append(Problem("room", f"{room.name} is a {room.kind} room; visits go in a chiropractic "
+                                       f"or physical-therapy room"))
+    else:
+        out += _spot_shape(snap, a, person)
+    return out
+
+
+def _therapist(person: Staff, modality: str | None) -> list[Problem]:
+    if person.role != Role.THERAPIST:
+        return [Problem("role", f"{person.name} is a {person.role}, not a massage therapist")]
+    if modality not in MODALITIES:
+        return [Problem("modality", f"unknown modality {modality!r} (one of: {', '.join(MODALITIES)})")]
+    if modality not in person.modalities:
+        certified = ", ".join(person.modalities) or "nothing"
+        return [Problem("certification", f"{person.name} is not certified for {modality} "
+                                         f"(certified: {certified})")]
+    return []
+
+
+def _spot_shape(snap: Snapshot, a: Appointment, person: Staff) -> list[Problem]:
+    out = []
+    if a.minutes != SPOT_MINUTES:
+        out.append(Problem("minutes", f"spot work lasts exactly {SPOT_MINUTES} minutes, not {a.minutes}"))
+    visit = snap.find(a.visit_id or "")
+    if visit is None:
+        return out + [Problem("unknown", f"no visit with id {a.visit_id!r}")]
+    if visit.kind != Kind.VISIT:
+        return out + [Problem("visit", f"{visit.id} is a {visit.kind}; spot work goes inside a "
+                                       f"chiropractic or physical-therapy visit")]
+    if not visit.holds_time:
+        out.append(Problem("visit", f"visit {visit.id} is {visit.status}"))
+    if not (visit.start <= a.start and a.end <= visit.end):
+        tz = snap.tz
+        out.append(Problem("inside", f"spot work must lie inside its visit "
+                                     f"({clock.describe(visit.start, tz)}-{visit.end.astimezone(tz):%H:%M})"))
+    if a.client_id != visit.client_id or a.room_id != visit.room_id:
+        out.append(Problem("visit", "spot work shares its visit's client and room"))
+    return out + _therapist(person, a.modality)
+
+
+def _conflicts(snap: Snapshot, a: Appointment, ignore: frozenset[str]) -> list[Problem]:
+    tz = snap.tz
+    out = []
+    mine = room_span(a, snap.practice)
+    for other in snap.nearby:
+        if other.id in ignore or not other.holds_time:
+            continue
+        if other.staff_id == a.staff_id and overlaps(a.start, a.end, other.start, other.end):
+            name = snap.staff[a.staff_id].name
+            out.append(Problem("staff-busy", f"{name} is busy {_span_text(other, tz)}"))
+        theirs = room_span(other, snap.practice)
+        if (mine and theirs and other.room_id == a.room_id and overlaps(*mine, *theirs)):
+            room = snap.rooms[a.room_id].name
+            turnover = f" + {snap.practice.turnover_minutes} min turnover" if other.kind == Kind.SESSION else ""
+            start = other.start.astimezone(tz)
+            out.append(Problem("room-busy", f"room {room} is in use {start:%a %Y-%m-%d %H:%M}-"
+                                            f"{theirs[1].astimezone(tz):%H:%M} ({other.kind} {other.id}{turnover})"))
+        if other.client_id == a.client_id and overlaps(a.start, a.end, other.start, other.end):
+            own_visit = (a.kind == Kind.SPOT and a.visit_id == other.id) or (
+                other.kind == Kind.SPOT and other.visit_id == a.id)
+            if not own_visit:
+                client = snap.clients[a.client_id].name
+                out.append(Problem("client-busy", f"{client} is already booked {_span_text(other, tz)}"))
+    return out
+
+
+def _soft(snap: Snapshot, a: Appointment, ignore: frozenset[str]) -> list[Problem]:
+    tz = snap.tz
+    out = []
+    person = snap.staff[a.staff_id]
+    client = snap.clients[a.client_id]
+    start = a.start.astimezone(tz)
+    day, first, last = start.weekday(), clock.local_minutes(a.start, tz), clock.local_minutes(a.end, tz)
+    same_day = a.end.astimezone(tz).date() == start.date()
+    if not same_day or not snap.practice.hours.covers(day, first, last):
+        out.append(Problem("hours", f"the practice is closed then ({clock.describe(a.start, tz)})", soft=True))
+    elif not person.hours.covers(day, first, last):
+        out.append(Problem("hours", f"{person.name} does not work then ({person.hours.describe()})", soft=True))
+    for off in person.time_off:
+        if overlaps(a.start, a.end, off.start, off.end):
+            why = f": {off.reason}" if off.reason else ""
+            out.append(Problem("time-off", f"{person.name} is off {clock.describe(off.start, tz)} to "
+                                           f"{clock.describe(off.end, tz)}{why}", soft=True))
+            break
+    if a.kind in (Kind.SESSION, Kind.SPOT):
+        if client.flags and "flags" not in a.overrides:
+            names = ", ".join(client.flags)
+            out.append(Problem("flags", f"{client.name} is flagged ({names}): talk to the doctor first",
+                               soft=True))
+        out += _referral_problem(snap, a, client, ignore)
+    return out
+
+
+def counts_as_visit(a: Appointment, no_show_counts: bool) -> bool:
+    """Whether an appointment uses up one authorized visit of a referral."""
+    if a.kind not in (Kind.SESSION, Kind.SPOT) or a.status == Status.CANCELLED:
+        return False
+    return no_show_counts or a.status != Status.NO_SHOW
+
+
+def visits_used(ref: Referral, history: list[Appointment], practice: Practice,
+                ignore: frozenset[str] = frozenset()) -> int:
+    tz = clock.zone(practice.timezone)
+    return sum(
+        1
+        for a in history
+        if a.id not in ignore and a.client_id == ref.client_id
+        and counts_as_visit(a, practice.no_show_uses_visit)
+        and ref.covers(clock.local_day(a.start, tz))
+    )
+
+
+def _referral_problem(snap: Snapshot, a: Appointment, client: Client, ignore) -> list[Problem]:
+    if not client.needs_referral:
+        return []
+    day = clock.local_day(a.start, snap.tz)
+    mine = [r for r in snap.referrals if r.client_id == client.id]
+    valid = [r for r in mine if r.covers(day)]
+    if not valid:
+        return [Problem("referral", f"{client.name} pays by {client.payer} and has no referral valid on {day}",
+                        soft=True)]
+    for ref in valid:
+        if visits_used(ref, snap.client_history, snap.practice, ignore) < ref.visits:
+            return []
+    ref = valid[0]
+    return [Problem("referral", f"{client.name}'s referral is used up ({ref.visits} of {ref.visits} visits, "
+                                f"expires {ref.expires})", soft=True)]
+
+
+def flag_text(flags) -> str:
+    return "; ".join(FLAGS.get(f, f) for f in flags)

@@ -1,0 +1,134 @@
+"""A believable demo practice: rooms, therapists, providers, clients, and two weeks around today.
+
+Every booking goes through the service, so the demo obeys the same rules as real use.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from . import paths
+from .core import clock
+from .core.errors import Refused
+from .core.model import Status
+from .service import Scheduler
+
+MARKER = ".demo-practice"
+
+ROOMS = [("Cedar", "massage"), ("Willow", "massage"), ("Birch", "massage"),
+         ("Adjusting Room", "chiropractic"), ("Rehab Gym", "physical-therapy")]
+THERAPISTS = [
+    ("Maya Lindqvist", ["swedish", "deep-tissue", "trigger-point", "sports"], ["mon-fri 09:00-17:00"]),
+    ("Daniel Okafor", ["swedish", "myofascial", "lymph-drainage", "craniosacral"],
+     ["mon,tue,thu 10:00-19:00", "sat 09:00-14:00"]),
+    ("Rosa Jimenez", ["swedish", "stretching", "sports", "trigger-point", "myofascial"],
+     ["tue-fri 08:00-16:00"]),
+]
+PROVIDERS = [("Dr. Sam Patel", "chiropractor", ["mon-fri 08:00-16:00"]),
+             ("Lena Fischer", "physical-therapist", ["mon-fri 09:00-18:00"])]
+CLIENTS = [
+    ("Amelia Hart", "insurance", ["osteoporosis"], "light", "Low back pain after a fall; referral from Dr. Chen."),
+    ("Benjamin Ross", "self-pay", [], "firm", "Runner, hamstrings."),
+    ("Chloe Nguyen", "hsa-fsa", [], "medium", "Tension headaches, desk work."),
+    ("David Kowalski", "insurance", ["blood-thinners"], "light", "Post-op knee; bruises easily."),
+    ("Elena Petrova", "self-pay", [], "medium", ""),
+    ("Farid Haddad", "insurance", [], "deep", "Frozen shoulder, PT alongside."),
+    ("Grace Oyelaran", "insurance", ["surgery"], "light", "Mastectomy 2025; lymphedema left arm."),
+    ("Henry Walsh", "self-pay", [], "firm", "Sports massage before marathons."),
+    ("Isabel Moreno", "hsa-fsa", ["implanted-device"], "medium", "Pacemaker: no work over the left chest."),
+    ("Jonas Berg", "insurance", [], "medium", "Whiplash from a car accident."),
+    ("Keiko Tanaka", "self-pay", [], "light", "Fibromyalgia; short sessions."),
+    ("Liam O'Connor", "insurance", [], "firm", "Plantar fasciitis."),
+]
+
+
+def fill_demo(sched: Scheduler, timezone: str = "America/Chicago", seed: int = 7) -> None:
+    """Write the demo practice into an empty data folder (refused if it already holds a practice)."""
+    rng = random.Random(seed)
+    sched.init(timezone, "Riverside Integrative Clinic", ["mon-fri 08:00-19:00", "sat 09:00-14:00"])
+    tz = clock.zone(timezone)
+    with sched.batch():
+        for name, kind in ROOMS:
+            sched.add_room(name, kind)
+        for name, mods, hours in THERAPISTS:
+            sched.add_staff(name, "therapist", mods, hours)
+        for name, role, hours in PROVIDERS:
+            sched.add_staff(name, role, [], hours)
+        today = clock.local_day(sched.now(), tz)
+        for name, payer, flags, pressure, notes in CLIENTS:
+            sched.add_client(name, payer, flags, phone=f"555-01{rng.randrange(10, 99)}",
+                             email=name.split()[0].lower() + "@example.com", pressure=pressure, notes=notes)
+            if payer != "self-pay":
+                sched.add_referral(name, rng.choice([6, 8, 10, 12]), today + timedelta(days=rng.randrange(20, 90)),
+                                   issued=today - timedelta(days=rng.randrange(10, 30)),
+                                   prescriber=rng.choice(["Dr. Mei Chen", "Dr. Omar Said", "Dr. Sam Patel"]),
+                                   area=notes.split(";")[0].split(",")[0].rstrip("."))
+        _book_two_weeks(sched, rng, today, tz)
+    (sched.folder.path / MARKER).write_text("made by tui-scheduler --demo; safe to delete\n")
+
+
+def _book_two_weeks(sched: Scheduler, rng: random.Random, today, tz) -> None:
+    now = sched.now()
+    clients = [c[0] for c in CLIENTS]
+    massage_rooms = [r[0] for r in ROOMS if r[1] == "massage"]
+    for offset in range(-7, 8):
+        day = today + timedelta(days=offset)
+        # chiropractic and PT visits, most with spot work by a free therapist
+        for provider, room in (("Dr. Sam Patel", "Adjusting Room"), ("Lena Fischer", "Rehab Gym")):
+            for hour in rng.sample(range(9, 16), 3):
+                visit = _book(sched.book_visit, sched.problems_for_visit, client=rng.choice(clients),
+                              provider=provider, room=room, start=clock.slot_at(day, hour * 60, tz), minutes=45)
+                if visit and rng.random() < 0.7:
+                    _book(sched.book_spot, sched.problems_for_spot, visit=visit.id,
+                          therapist=rng.choice(THERAPISTS)[0], start=visit.start + timedelta(minutes=15),
+                          region=rng.choice(["neck", "low back", "shoulder"]))
+        # full massage sessions
+        for therapist, mods, _ in THERAPISTS:
+            for hour in sorted(rng.sample(range(8, 18), 4)):
+                _book(sched.book_session, sched.problems_for_session, client=rng.choice(clients),
+                      therapist=therapist, room=rng.choice(massage_rooms), modality=rng.choice(mods),
+                      start=clock.slot_at(day, hour * 60 + rng.choice([0, 30]), tz),
+                      minutes=rng.choice([30, 60, 60, 60, 90]))
+    _settle_the_past(sched, rng, now, today, tz)
+
+
+def _book(book, problems_for, **request):
+    """Book when only clinical warnings stand in the way (the demo's prescribers cleared them);
+    never outside someone's hours or over a conflict."""
+    problems = problems_for(**request)
+    if any(not p.soft or p.code in ("hours", "time-off") for p in problems):
+        return None
+    return book(**request, override="demo: cleared with the prescriber" if problems else None)
+
+
+def _settle_the_past(sched: Scheduler, rng: random.Random, now, today, tz) -> None:
+    """Past appointments were fulfilled (a few no-shows and cancellations); today's early ones arrived."""
+    lo, _ = clock.day_span(today - timedelta(days=7), tz)
+    _, hi = clock.day_span(today, tz)
+    for appt in sched.appointments(lo, hi):
+        if appt.kind == "spot" or appt.status != Status.BOOKED:
+            continue
+        roll = rng.random()
+        if appt.end <= now:
+            if roll < 0.05:
+                sched.cancel(appt.id, "client called in sick")
+            elif roll < 0.1:
+                sched.set_status(appt.id, "no-show")
+            else:
+                sched.set_status(appt.id, "fulfilled")
+        elif appt.start <= now + timedelta(minutes=15) and clock.local_day(appt.start, tz) == today:
+            sched.set_status(appt.id, "arrived")
+
+
+def fresh_demo_folder(clock=None) -> Path:
+    """A new demo practice in the user's data dir, replacing an older demo (never a real practice)."""
+    folder = paths.default_data_dir() / "demo"
+    if folder.exists():
+        if not (folder / MARKER).exists():
+            raise Refused(f"{folder} exists and is not a demo folder; not touching it")
+        shutil.rmtree(folder)
+    fill_demo(Scheduler(folder, clock=clock))
+    return folder

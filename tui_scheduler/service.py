@@ -1,0 +1,627 @@
+"""The use cases of the practice: set it up, book, move, cancel, check in, list.
+
+Each call is one transaction on the data folder: load fresh, apply the rules, commit. The TUI, the CLI and
+the feed server all call this module and never decide a rule themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .core import clock, rules
+from .core.errors import BadInput, NeedsOverride, Refused
+from .core.hours import WeeklyHours
+from .core.model import (
+    FLAGS,
+    MODALITIES,
+    PRESSURES,
+    Appointment,
+    Client,
+    Kind,
+    Payer,
+    Practice,
+    Referral,
+    Role,
+    Room,
+    RoomKind,
+    Staff,
+    Status,
+    TimeOff,
+)
+from .store.folder import DataFolder, Transaction
+from .store.tables import AppointmentBook, Records
+
+DEFAULT_HOURS = ("mon-fri 08:00-19:00", "sat 09:00-14:00")
+# Longest span anything can hold a room: the longest visit, plus turnover. Windows for conflict checks
+# are widened by a day, which covers it with room to spare.
+_NEAR = timedelta(days=1)
+
+# Status changes a person may make; cancel has its own call because it carries spots with it.
+_NEXT = {
+    Status.BOOKED: {Status.ARRIVED, Status.FULFILLED, Status.NO_SHOW},
+    Status.ARRIVED: {Status.FULFILLED, Status.BOOKED},
+    Status.NO_SHOW: {Status.BOOKED},
+}
+
+
+def _choice(value: str, allowed, what: str) -> str:
+    v = (value or "").strip().lower()
+    if v not in allowed:
+        raise BadInput(f"unknown {what} {value!r} (one of: {', '.join(allowed)})")
+    return v
+
+
+def _name(text: str, what: str) -> str:
+    name = " ".join((text or "").split())
+    if not name:
+        raise BadInput(f"a {what} needs a name")
+    if len(name) > 200:
+        raise BadInput(f"a {what} name is at most 200 characters")
+    return name
+
+
+def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str]:
+    """Raise for hard problems, and for soft ones without a reason; return the overrides to record."""
+    hard = [p for p in problems if not p.soft]
+    if hard:
+        raise Refused(hard)
+    soft = [p for p in problems if p.soft]
+    reason = (override or "").strip()
+    if soft and not reason:
+        raise NeedsOverride(soft)
+    return {p.code: reason for p in soft}
+
+
+class Desk:
+    """One transaction's view of the practice: records, appointments, and the rules' snapshot."""
+
+    def __init__(self, tx: Transaction):
+        self.tx = tx
+        practice = Records(tx, Practice).all()
+        if not practice:
+            raise BadInput(f"{tx.folder.path} has no practice yet (run 'tui-scheduler init --timezone ZONE')")
+        self.practice: Practice = practice[0]
+        self.tz = clock.zone(self.practice.timezone)
+        self.rooms = Records(tx, Room)
+        self.staff = Records(tx, Staff)
+        self.clients = Records(tx, Client)
+        self.referrals = Records(tx, Referral)
+        self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
+
+    def time(self, value: str | datetime) -> datetime:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise BadInput("a time needs its zone")
+            return value.astimezone(timezone.utc)
+        return clock.parse_local(value, self.tz)
+
+    def find(self, records: Records, text: str, what: str):
+        """A record by id, by name (any case), or by the unique start of its name."""
+        key = (text or "").strip()
+        if not key:
+            raise BadInput(f"which {what}? (give a name or an id)")
+        folded = key.casefold()
+        raw = list(records.raw())
+        for pick in (
+            lambda d: d.get("id") == key,
+            lambda d: str(d.get("name", "")).casefold() == folded,
+            lambda d: str(d.get("name", "")).casefold().startswith(folded),
+        ):
+            hits = [d for d in raw if pick(d)]
+            if len(hits) == 1:
+                return records.get(hits[0]["id"])
+            if len(hits) > 1:
+                names = ", ".join(f"{d.get('name')} ({d.get('id')})" for d in hits[:5])
+                raise BadInput(f"{key!r} could be several {what}s: {names}; use the id")
+        raise Refused(f"no {what} called {key!r}")
+
+    def appointment(self, appt_id: str) -> Appointment:
+        a = self.book.get((appt_id or "").strip())
+        if a is None:
+            raise Refused(f"no appointment with id {appt_id!r}")
+        return a
+
+    def near(self, start: datetime, end: datetime) -> list[Appointment]:
+        lo, hi = start - _NEAR, end + _NEAR
+        return self.book.between(lo, hi, clock.months_between(lo, hi, self.tz))
+
+    def snapshot(self, appts: list[Appointment], nearby: list[Appointment]) -> rules.Snapshot:
+        client_ids = {a.client_id for a in appts}
+        clients = {c.id: c for c in (self.clients.get(i) for i in client_ids) if c}
+        referrals = self.referrals.matching(lambda d: d.get("client_id") in clients)
+        history: list[Appointment] = []
+        for c in clients.values():
+            mine = [r for r in referrals if r.client_id == c.id]
+            if c.needs_referral and mine:
+                first = min(r.issued for r in mine)
+                last = max(r.expires for r in mine) + timedelta(days=1)
+                lo, hi = clock.day_start(first, self.tz), clock.day_start(last, self.tz)
+                history += self.book.between(lo, hi, clock.months_between(lo, hi, self.tz), client_id=c.id)
+        by_id = {a.id: a for a in history}
+        for a in appts:
+            by_id[a.id] = a  # the booking itself counts as it will be
+        return rules.Snapshot(
+            practice=self.practice,
+            rooms={r.id: r for r in self.rooms.all()},
+            staff={s.id: s for s in self.staff.all()},
+            clients=clients,
+            referrals=referrals,
+            nearby=nearby,
+            client_history=list(by_id.values()),
+        )
+
+    def names(self) -> dict[str, str]:
+        """id -> name for everyone and every room, to print appointments."""
+        out = {}
+        for records in (self.rooms, self.staff, self.clients):
+            out.update({d.get("id"): d.get("name") for d in records.raw()})
+        return out
+
+
+class Scheduler:
+    """The one service layer. `clock` returns now (UTC); tests and demos pass a fixed one."""
+
+    def __init__(self, data_dir: str | Path, clock: Callable[[], datetime] | None = None,
+                 user: str | None = None, lock_timeout: float = 15.0):
+        self.folder = DataFolder(data_dir, lock_timeout=lock_timeout)
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.user = user
+        self._batch = threading.local()  # the Desk of an open batch, per thread
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Desk]:
+        if getattr(self._batch, "desk", None) is not None:
+            yield self._batch.desk
+            return
+        with self.folder.transaction(self.user) as tx:
+            yield Desk(tx)
+
+    @contextmanager
+    def _read(self) -> Iterator[Desk]:
+        if getattr(self._batch, "desk", None) is not None:
+            yield self._batch.desk
+            return
+        with self.folder.reading() as tx:
+            yield Desk(tx)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Several calls as one transaction: they commit together, or (on an error) none of them does.
+
+        A call refused inside a batch stages nothing (every call checks before it writes), so the
+        caller may catch the refusal and go on.
+        """
+        if getattr(self._batch, "desk", None) is not None:
+            yield
+            return
+        with self.folder.transaction(self.user) as tx:
+            self._batch.desk = Desk(tx)
+            try:
+                yield
+            finally:
+                self._batch.desk = None
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(timezone.utc)
+
+    def revision(self) -> int:
+        return self.folder.revision()
+
+    # --- the practice ----------------------------------------------------------------------------
+
+    def init(self, timezone_name: str, name: str = "", hours: list[str] | tuple[str, ...] = ()) -> Practice:
+        tz = clock.zone(timezone_name)
+        practice = Practice(
+            name=" ".join((name or "").split()) or "Our practice",
+            timezone=tz.key,
+            hours=WeeklyHours.parse(list(hours) or list(DEFAULT_HOURS)),
+        )
+        self.folder.create()
+        with self.folder.transaction(self.user) as tx:
+            existing = Records(tx, Practice)
+            if existing.all():
+                raise Refused(f"{self.folder.path} already holds a practice")
+            existing.table.insert(practice.to_dict())
+            tx.audit("init", practice=practice.name, timezone=practice.timezone)
+        return practice
+
+    def is_set_up(self) -> bool:
+        return (self.folder.path / "practice.json").exists()
+
+    def practice(self) -> Practice:
+        with self._read() as desk:
+            return desk.practice
+
+    def rooms(self) -> list[Room]:
+        with self._read() as desk:
+            return sorted(desk.rooms.all(), key=lambda r: r.name.casefold())
+
+    def staff(self) -> list[Staff]:
+        with self._read() as desk:
+            return sorted(desk.staff.all(), key=lambda s: s.name.casefold())
+
+    def clients(self) -> list[Client]:
+        with self._read() as desk:
+            return sorted(desk.clients.all(), key=lambda c: c.name.casefold())
+
+    def referrals(self, client: str | None = None) -> list[Referral]:
+        with self._read() as desk:
+            refs = desk.referrals.all()
+            if client:
+                who = desk.find(desk.clients, client, "client")
+                refs = [r for r in refs if r.client_id == who.id]
+            return sorted(refs, key=lambda r: (r.client_id, r.issued))
+
+    def add_room(self, name: str, kind: str) -> Room:
+        name = _name(name, "room")
+        kind = RoomKind(_choice(kind, list(RoomKind), "room kind"))
+        with self._write() as desk:
+            if any(str(d.get("name", "")).casefold() == name.casefold() for d in desk.rooms.raw()):
+                raise Refused(f"there is already a room called {name!r}")
+            room = Room(id=desk.rooms.new_id("r"), name=name, kind=kind)
+            desk.rooms.put(room)
+            desk.tx.audit("room-add", id=room.id, name=name, kind=kind)
+        return room
+
+    def add_staff(self, name: str, role: str, modalities=(), hours=()) -> Staff:
+        name = _name(name, "staff member")
+        role = Role(_choice(role, list(Role), "role"))
+        mods = tuple(dict.fromkeys(_choice(m, MODALITIES, "modality") for m in modalities))
+        if mods and role != Role.THERAPIST:
+            raise BadInput(f"only massage therapists carry massage certifications, not a {role}")
+        with self._write() as desk:
+            if any(str(d.get("name", "")).casefold() == name.casefold() for d in desk.staff.raw()):
+                raise Refused(f"there is already a staff member called {name!r}")
+            week = WeeklyHours.parse(list(hours)) if hours else desk.practice.hours
+            person = Staff(id=desk.staff.new_id("s"), name=name, role=role, hours=week, modalities=mods)
+            desk.staff.put(person)
+            desk.tx.audit("staff-add", id=person.id, name=name, role=role, modalities=list(mods))
+        return person
+
+    def update_staff(self, who: str, *, modalities=None, hours=None, active: bool | None = None) -> Staff:
+        with self._write() as desk:
+            person = desk.find(desk.staff, who, "staff member")
+            changes = {}
+            if modalities is not None:
+                changes["modalities"] = tuple(dict.fromkeys(_choice(m, MODALITIES, "modality") for m in modalities))
+            if hours is not None:
+                changes["hours"] = WeeklyHours.parse(list(hours)) if hours else desk.practice.hours
+            if active is not None:
+                changes["active"] = active
+            person = replace(person, **changes)
+            desk.staff.put(person)
+            desk.tx.audit("staff-edit", id=person.id, changes=sorted(changes))
+        return person
+
+    def add_time_off(self, who: str, start: str | datetime, end: str | datetime, reason: str = "") -> Staff:
+        with self._write() as desk:
+            person = desk.find(desk.staff, who, "staff member")
+            lo, hi = desk.time(start), desk.time(end)
+            if hi <= lo:
+                raise BadInput("time off must end after it starts")
+            person = replace(person, time_off=(*person.time_off, TimeOff(lo, hi, reason.strip())))
+            desk.staff.put(person)
+            desk.tx.audit("time-off", id=person.id, start=lo.isoformat(), end=hi.isoformat(), reason=reason)
+        return person
+
+    def add_client(self, name: str, payer: str = "self-pay", flags=(), phone: str = "", email: str = "",
+                   pressure: str = "", notes: str = "") -> Client:
+        name = _name(name, "client")
+        client = Client(
+            id="",
+            name=name,
+            payer=Payer(_choice(payer, list(Payer), "payer")),
+            phone=(phone or "").strip(),
+            email=(email or "").strip(),
+            flags=tuple(dict.fromkeys(_choice(f, list(FLAGS), "flag") for f in flags)),
+            pressure=_choice(pressure, PRESSURES, "pressure") if pressure else "",
+            notes=(notes or "").strip(),
+        )
+        with self._write() as desk:
+            client = replace(client, id=desk.clients.new_id("c"))
+            desk.clients.put(client)
+            desk.tx.audit("client-add", id=client.id, payer=client.payer, flags=list(client.flags))
+        return client
+
+    def update_client(self, who: str, **changes) -> Client:
+        with self._write() as desk:
+            client = desk.find(desk.clients, who, "client")
+            clean = {}
+            for key, value in changes.items():
+                if value is None:
+                    continue
+                if key == "name":
+                    clean[key] = _name(value, "client")
+                elif key == "payer":
+                    clean[key] = Payer(_choice(value, list(Payer), "payer"))
+                elif key == "flags":
+                    clean[key] = tuple(dict.fromkeys(_choice(f, list(FLAGS), "flag") for f in value))
+                elif key == "pressure":
+                    clean[key] = _choice(value, PRESSURES, "pressure") if value else ""
+                elif key in ("phone", "email", "notes"):
+                    clean[key] = str(value).strip()
+                else:
+                    raise BadInput(f"a client has no {key!r}")
+            client = replace(client, **clean)
+            desk.clients.put(client)
+            desk.tx.audit("client-edit", id=client.id, changes=sorted(clean))
+        return client
+
+    def add_referral(self, client: str, visits: int, expires: str | date, issued: str | date | None = None,
+                     prescriber: str = "", area: str = "") -> Referral:
+        if not isinstance(visits, int) or visits < 1 or visits > 1000:
+            raise BadInput("a referral authorizes 1 to 1000 visits")
+        expires_d = expires if isinstance(expires, date) else clock.parse_date(expires)
+        with self._write() as desk:
+            who = desk.find(desk.clients, client, "client")
+            if issued is None:
+                issued_d = clock.local_day(self.now(), desk.tz)
+            else:
+                issued_d = issued if isinstance(issued, date) else clock.parse_date(issued)
+            if expires_d < issued_d:
+                raise BadInput(f"the referral expires ({expires_d}) before it is issued ({issued_d})")
+            ref = Referral(id=desk.referrals.new_id("f"), client_id=who.id, visits=visits, issued=issued_d,
+                           expires=expires_d, prescriber=(prescriber or "").strip(), area=(area or "").strip())
+            desk.referrals.put(ref)
+            desk.tx.audit("referral-add", id=ref.id, client=who.id, visits=visits, expires=str(expires_d))
+        return ref
+
+    # --- booking ---------------------------------------------------------------------------------
+
+    def _draft(self, desk: Desk, kind: Kind, client: Client, person: Staff, room: Room, start: datetime,
+               minutes: int, **extra) -> Appointment:
+        if not isinstance(minutes, int) or isinstance(minutes, bool):
+            raise BadInput("minutes must be a whole number")
+        if minutes <= 0:
+            raise Refused("the end must be after the start")
+        now = self.now()
+        return Appointment(
+            id=desk.book.new_id(start),
+            uid=f"{uuid.uuid4()}@tui-scheduler",
+            kind=kind,
+            start=start,
+            end=start + timedelta(minutes=minutes),
+            client_id=client.id,
+            staff_id=person.id,
+            room_id=room.id,
+            created=now,
+            updated=now,
+            **extra,
+        )
+
+    def _commit_new(self, desk: Desk, appt: Appointment, override: str | None, dry_run: bool,
+                    extra_near: tuple[Appointment, ...] = ()) -> Appointment:
+        nearby = desk.near(appt.start, appt.end)
+        nearby += [a for a in extra_near if a.id not in {n.id for n in nearby}]
+        problems = rules.check(desk.snapshot([appt], nearby), appt)
+        if dry_run:
+            raise _DryRun(problems)
+        appt = replace(appt, overrides=decide(problems, override))
+        desk.book.put(appt)
+        desk.tx.audit(f"book-{appt.kind}", id=appt.id, start=appt.start.isoformat(), minutes=appt.minutes,
+                      client=appt.client_id, staff=appt.staff_id, room=appt.room_id, override=override)
+        return appt
+
+    def book_session(self, client: str, therapist: str, room: str, modality: str, start: str | datetime,
+                     minutes: int, override: str | None = None, series_id: str | None = None,
+                     dry_run: bool = False) -> Appointment:
+        modality = _choice(modality, MODALITIES, "modality")
+        with self._write() as desk:
+            appt = self._draft(
+                desk, Kind.SESSION, desk.find(desk.clients, client, "client"),
+                desk.find(desk.staff, therapist, "therapist"), desk.find(desk.rooms, room, "room"),
+                desk.time(start), minutes, modality=modality, series_id=series_id,
+            )
+            return self._commit_new(desk, appt, override, dry_run)
+
+    def book_visit(self, client: str, provider: str, room: str, start: str | datetime, minutes: int,
+                   override: str | None = None, dry_run: bool = False) -> Appointment:
+        with self._write() as desk:
+            appt = self._draft(
+                desk, Kind.VISIT, desk.find(desk.clients, client, "client"),
+                desk.find(desk.staff, provider, "provider"), desk.find(desk.rooms, room, "room"),
+                desk.time(start), minutes,
+            )
+            return self._commit_new(desk, appt, override, dry_run)
+
+    def book_spot(self, visit: str, therapist: str, start: str | datetime, modality: str | None = None,
+                  region: str = "", override: str | None = None, dry_run: bool = False) -> Appointment:
+        with self._write() as desk:
+            host = desk.appointment(visit)
+            if host.kind != Kind.VISIT:
+                raise Refused(f"{host.id} is a {host.kind}; spot work goes inside a chiropractic or "
+                              f"physical-therapy visit")
+            person = desk.find(desk.staff, therapist, "therapist")
+            if modality:
+                modality = _choice(modality, MODALITIES, "modality")
+            else:
+                # spot work is usually the therapist's focused technique; default to their first one
+                modality = person.modalities[0] if person.modalities else "swedish"
+            client = desk.clients.get(host.client_id)
+            room = desk.rooms.get(host.room_id)
+            if client is None or room is None:
+                raise Refused(f"visit {host.id} refers to a client or room that no longer exists")
+            appt = self._draft(desk, Kind.SPOT, client, person, room, desk.time(start), 15,
+                               modality=modality, visit_id=host.id, region=(region or "").strip())
+            return self._commit_new(desk, appt, override, dry_run, extra_near=(host,))
+
+    def problems_for_session(self, **kwargs) -> list[rules.Problem]:
+        """The rules' verdict on a session without booking it, for live warnings in a form."""
+        try:
+            self.book_session(**kwargs, dry_run=True)
+        except _DryRun as result:
+            return result.problems
+        return []
+
+    def problems_for_visit(self, **kwargs) -> list[rules.Problem]:
+        try:
+            self.book_visit(**kwargs, dry_run=True)
+        except _DryRun as result:
+            return result.problems
+        return []
+
+    def problems_for_spot(self, **kwargs) -> list[rules.Problem]:
+        try:
+            self.book_spot(**kwargs, dry_run=True)
+        except _DryRun as result:
+            return result.problems
+        return []
+
+    # --- changing appointments ---------------------------------------------------------------------
+
+    def move(self, appt_id: str, start: str | datetime, override: str | None = None) -> Appointment:
+        """Move to a new start, keeping the length; a visit takes its spot work along."""
+        with self._write() as desk:
+            appt = desk.appointment(appt_id)
+            if not appt.holds_time or appt.status == Status.FULFILLED:
+                raise Refused(f"{appt.id} is {appt.status} and cannot be moved")
+            new_start = desk.time(start)
+            delta = new_start - appt.start
+            now = self.now()
+            group = [appt]
+            if appt.kind == Kind.VISIT:
+                group += [a for a in desk.near(appt.start, appt.end)
+                          if a.kind == Kind.SPOT and a.visit_id == appt.id and a.holds_time]
+            moved = [a.changed(now, start=a.start + delta, end=a.end + delta) for a in group]
+            ids = {a.id for a in moved}
+            nearby = [a for a in desk.near(new_start, new_start + (appt.end - appt.start)) if a.id not in ids]
+            if appt.kind == Kind.SPOT and appt.visit_id not in {a.id for a in nearby}:
+                host = desk.book.get(appt.visit_id or "")
+                nearby += [host] if host else []
+            nearby += moved
+            snap = desk.snapshot(moved, nearby)
+            problems = []
+            for a in moved:
+                for p in rules.check(snap, a):
+                    label = "" if a.id == appt.id else f"spot work {a.id}: "
+                    problems.append(replace(p, message=label + p.message))
+            granted = decide(problems, override)
+            for a in moved:
+                desk.book.put(replace(a, overrides={**a.overrides, **granted}))
+            desk.tx.audit("move", id=appt.id, spots=[a.id for a in moved[1:]], start=new_start.isoformat(),
+                          was=appt.start.isoformat(), override=override)
+            return replace(moved[0], overrides={**moved[0].overrides, **granted})
+
+    def cancel(self, appt_id: str, reason: str = "") -> Appointment:
+        """Cancel; a visit's spot work is cancelled with it (the patient is not there for it)."""
+        with self._write() as desk:
+            appt = desk.appointment(appt_id)
+            if appt.status in (Status.CANCELLED, Status.FULFILLED, Status.NO_SHOW):
+                raise Refused(f"{appt.id} is already {appt.status}")
+            now = self.now()
+            done = appt.changed(now, status=Status.CANCELLED)
+            desk.book.put(done)
+            spots = self._spots_of(desk, appt)
+            for spot in spots:
+                desk.book.put(spot.changed(now, status=Status.CANCELLED))
+            desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason=reason)
+            return done
+
+    def set_status(self, appt_id: str, status: str) -> Appointment:
+        target = Status(_choice(status, [s.value for s in Status if s != Status.CANCELLED], "status"))
+        with self._write() as desk:
+            appt = desk.appointment(appt_id)
+            now = self.now()
+            if target == appt.status:
+                raise Refused(f"{appt.id} is already {target}")
+            if target not in _NEXT.get(appt.status, set()):
+                raise Refused(f"{appt.id} is {appt.status} and cannot become {target}")
+            today = clock.local_day(now, desk.tz)
+            if target == Status.ARRIVED and clock.local_day(appt.start, desk.tz) != today:
+                raise Refused(f"check-in is on the day of the appointment ({clock.local_day(appt.start, desk.tz)})")
+            if target in (Status.FULFILLED, Status.NO_SHOW) and now < appt.start:
+                raise Refused(f"{appt.id} has not started yet ({clock.describe(appt.start, desk.tz)})")
+            if target == Status.BOOKED:
+                # the time was given up on a no-show: take it back only if nobody else has it now
+                snap = desk.snapshot([appt], desk.near(appt.start, appt.end))
+                decide([p for p in rules.check(snap, appt) if not p.soft], None)
+            done = appt.changed(now, status=target)
+            desk.book.put(done)
+            spots = self._spots_of(desk, appt) if target == Status.NO_SHOW else []
+            for spot in spots:
+                desk.book.put(spot.changed(now, status=Status.NO_SHOW))
+            desk.tx.audit("status", id=appt.id, status=target, was=appt.status, spots=[s.id for s in spots])
+            return done
+
+    @staticmethod
+    def _spots_of(desk: Desk, appt: Appointment) -> list[Appointment]:
+        if appt.kind != Kind.VISIT:
+            return []
+        return [a for a in desk.near(appt.start, appt.end)
+                if a.kind == Kind.SPOT and a.visit_id == appt.id and a.status == Status.BOOKED]
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def get(self, appt_id: str) -> Appointment:
+        with self._read() as desk:
+            return desk.appointment(appt_id)
+
+    def appointments(self, start: datetime, end: datetime, therapist: str | None = None,
+                     room: str | None = None, client: str | None = None) -> list[Appointment]:
+        with self._read() as desk:
+            months = clock.months_between(start, end, desk.tz)
+            found = desk.book.between(start, end, months)
+            if therapist:
+                who = desk.find(desk.staff, therapist, "staff member")
+                found = [a for a in found if a.staff_id == who.id]
+            if room:
+                where = desk.find(desk.rooms, room, "room")
+                found = [a for a in found if a.room_id == where.id]
+            if client:
+                whom = desk.find(desk.clients, client, "client")
+                found = [a for a in found if a.client_id == whom.id]
+            return sorted(found, key=lambda a: (a.start, a.kind != Kind.VISIT, a.id))
+
+    def day_span(self, day: date, days: int = 1) -> tuple[datetime, datetime]:
+        with self._read() as desk:
+            return clock.day_span(day, desk.tz, days)
+
+    def describe(self, appts: list[Appointment]) -> list[dict]:
+        """Appointments as plain dicts with names and local times, for JSON and printing."""
+        with self._read() as desk:
+            names = desk.names()
+            tz = desk.tz
+        out = []
+        for a in appts:
+            d = {
+                "id": a.id,
+                "uid": a.uid,
+                "sequence": a.sequence,
+                "kind": str(a.kind),
+                "status": str(a.status),
+                "start": a.start.astimezone(tz).isoformat(),
+                "end": a.end.astimezone(tz).isoformat(),
+                "minutes": a.minutes,
+                "client": names.get(a.client_id, a.client_id),
+                "client_id": a.client_id,
+                "room": names.get(a.room_id, a.room_id),
+                "room_id": a.room_id,
+            }
+            role = "provider" if a.kind == Kind.VISIT else "therapist"
+            d[role] = names.get(a.staff_id, a.staff_id)
+            d[f"{role}_id"] = a.staff_id
+            if a.modality:
+                d["modality"] = a.modality
+            if a.visit_id:
+                d["visit"] = a.visit_id
+            if a.region:
+                d["region"] = a.region
+            if a.series_id:
+                d["series"] = a.series_id
+            if a.overrides:
+                d["overrides"] = dict(a.overrides)
+            out.append(d)
+        return out
+
+
+class _DryRun(Exception):
+    def __init__(self, problems):
+        self.problems = problems

@@ -1,0 +1,114 @@
+"""Reading and writing single data files: parse or explain, write durably, never leave a torn file."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import orjson
+
+from ..core.errors import DataFolderError
+
+# Medical data: the owner and the practice's group may read and write, nobody else.
+FILE_MODE = 0o660
+DIR_MODE = 0o2770
+
+
+def describe_os_error(exc: OSError, path: Path, doing: str) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full while {doing} {path}: nothing was changed"
+    if exc.errno == errno.EDQUOT:
+        return f"the disk quota is used up while {doing} {path}: nothing was changed"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"no permission for {doing} {path} (is your account in the practice's group?)"
+    if exc.errno == errno.EROFS:
+        return f"the data folder is on a read-only filesystem ({path}): nothing was changed"
+    return f"cannot finish {doing} {path}: {exc.strerror or exc}"
+
+
+def read_json(path: Path):
+    """The parsed content of a data file, or None when it does not exist yet.
+
+    A file that exists but is empty, truncated or not JSON is damaged: say so, naming it, and leave it.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise DataFolderError(f"{path} should be a file but is a folder") from None
+    except OSError as exc:
+        raise DataFolderError(describe_os_error(exc, path, "reading")) from None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        what = "empty" if not raw.strip() else f"not valid JSON ({exc})"
+        raise DataFolderError(
+            f"{path} is damaged: {what}. It was left untouched; restore it from a backup or move it aside"
+        ) from None
+
+
+def make_dir(path: Path) -> None:
+    """A folder the practice's group can share; setgid so new files take the folder's group."""
+    if not path.is_dir():
+        path.mkdir(parents=True)
+        os.chmod(path, DIR_MODE)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_new(path: Path, payload: bytes) -> None:
+    """Create `path` (which must not exist) with `payload`, flushed to disk before returning."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        _unlink_quietly(path)
+        raise
+    os.close(fd)
+
+
+def replace_atomically(path: Path, payload: bytes, tag: str) -> None:
+    """Write a whole file so that readers see either the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.{tag}")
+    write_new(tmp, payload)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def append_line(path: Path, payload: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+    try:
+        if os.fstat(fd).st_size == 0:
+            os.fchmod(fd, FILE_MODE)
+        os.write(fd, payload)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def dumps(data) -> bytes:
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,0 +1,288 @@
+"""One data folder shared by every front-desk process: a lock, transactions, a journal, a revision.
+
+A transaction holds the folder's lock from its first read to its last write, so the rules always run
+against what is really on disk. Its changes commit through a journal:
+
+1. each changed file is written in full to a temp file beside it (fsync);
+2. a journal naming those temp files and the audit lines is written atomically: this is the commit point;
+3. the temp files are renamed over the real ones, the audit lines appended, the revision bumped;
+4. the journal is removed.
+
+A crash before 2 leaves the old state (stray temp files are swept up); a crash after 2 is rolled forward
+by the next process that takes the lock. Readers take the same lock, so they never see half a commit.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import filelock
+import orjson
+
+from ..core.errors import DataFolderError
+from .files import (
+    FILE_MODE,
+    append_line,
+    describe_os_error,
+    dumps,
+    fsync_dir,
+    make_dir,
+    read_json,
+    replace_atomically,
+    write_new,
+)
+
+LOCK = ".lock"
+JOURNAL = "journal.json"
+REVISION = "revision.json"
+AUDIT = "audit.jsonl"
+TEMP_MARK = ".tx-"
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers, cron): the uid still says who
+        return f"uid{os.getuid()}"
+
+
+class DataFolder:
+    def __init__(self, path: str | os.PathLike, lock_timeout: float = 15.0):
+        self.path = Path(path).expanduser().absolute()
+        self.lock_timeout = lock_timeout
+        self._lock = filelock.FileLock(self.path / LOCK, timeout=lock_timeout, mode=FILE_MODE)
+        # parsed file contents keyed by path, valid while the file's (inode, mtime, size) stays the same:
+        # every commit replaces a file by rename, so a changed file always has a new inode
+        self._cache: dict[str, tuple[tuple, object]] = {}
+        self._swept = False
+
+    def __repr__(self) -> str:
+        return f"DataFolder({str(self.path)!r})"
+
+    def create(self) -> None:
+        try:
+            make_dir(self.path)
+            make_dir(self.path / "appointments")
+        except OSError as exc:
+            raise DataFolderError(describe_os_error(exc, self.path, "creating")) from None
+
+    def manifest(self) -> dict:
+        """The revision file: commit count, last commit's time and txid, and the txid that last wrote
+        each data file. Replaced atomically, so it can be read without the lock."""
+        data = read_json(self.path / REVISION)
+        if not isinstance(data, dict):
+            return {"revision": 0, "files": {}}
+        data.setdefault("files", {})
+        return data
+
+    def revision(self) -> int:
+        """The number of commits so far; cheap enough to poll once a second without the lock."""
+        return int(self.manifest().get("revision", 0))
+
+    def revision_stamp(self) -> tuple[int, int] | None:
+        """A cheap change marker for pollers: the revision file's inode and mtime (a commit replaces it)."""
+        try:
+            st = os.stat(self.path / REVISION)
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
+    @contextmanager
+    def transaction(self, user: str | None = None) -> Iterator[Transaction]:
+        """Hold the lock; yield a Transaction; commit what it staged when the block ends without error."""
+        with self._locked():
+            tx = Transaction(self, user or os_user())
+            try:
+                yield tx
+                tx.commit()
+            except BaseException:
+                # TinyDB edits the cached dicts in place before we commit: forget them
+                self._cache.clear()
+                raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        """A read-only view under the lock: consistent across files, never half a commit."""
+        with self._locked():
+            tx = Transaction(self, os_user())
+            try:
+                yield tx
+            finally:
+                if tx.staged:
+                    self._cache.clear()
+
+    @contextmanager
+    def _locked(self):
+        if not self.path.is_dir():
+            raise DataFolderError(f"no data folder at {self.path} (run 'tui-scheduler init' first)")
+        lock_path = self.path / LOCK
+        if lock_path.exists() and not os.access(lock_path, os.R_OK | os.W_OK):
+            raise DataFolderError(f"no permission to use {lock_path} (is your account in the practice's group?)")
+        if not lock_path.exists() and not os.access(self.path, os.W_OK | os.X_OK):
+            raise DataFolderError(f"no permission to write in {self.path}")
+        try:
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise DataFolderError(
+                f"the data folder {self.path} is busy: another process has held its lock for over "
+                f"{self.lock_timeout:g} s; try again"
+            ) from None
+        except OSError as exc:
+            raise DataFolderError(describe_os_error(exc, lock_path, "locking")) from None
+        try:
+            self._recover()
+            yield
+        finally:
+            self._lock.release()
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def load(self, rel: str, version: str | None = None):
+        """Parsed content of a data file, re-read whenever the file on disk has changed.
+
+        `version` is the txid that last wrote the file, from the revision manifest; together with the
+        file's stat it tells a cached copy apart from a newer file even when the filesystem reuses an
+        inode within one mtime tick.
+        """
+        path = self.path / rel
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            self._cache.pop(rel, None)
+            return None
+        except OSError as exc:
+            raise DataFolderError(describe_os_error(exc, path, "reading")) from None
+        key = (version, st.st_ino, st.st_mtime_ns, st.st_size)
+        hit = self._cache.get(rel)
+        if hit and hit[0] == key:
+            return hit[1]
+        data = read_json(path)
+        if data is not None and not isinstance(data, dict):
+            raise DataFolderError(f"{path} is damaged: it should hold tables of records. It was left untouched")
+        self._cache[rel] = (key, data)
+        return data
+
+    def months(self) -> list[str]:
+        """The appointment partitions that exist, oldest first ('YYYY-MM')."""
+        folder = self.path / "appointments"
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith("."))
+
+    # --- crash recovery ----------------------------------------------------------------------------
+
+    def _recover(self) -> None:
+        journal = self.path / JOURNAL
+        if journal.exists():
+            entry = read_json(journal)
+            if not isinstance(entry, dict) or "files" not in entry:
+                raise DataFolderError(f"{journal} is damaged; it was left untouched. Move it aside to go on")
+            self._apply(entry)
+        if not self._swept:
+            self._sweep()
+            self._swept = True
+
+    def _apply(self, entry: dict) -> None:
+        """Finish a committed transaction: idempotent, so a crash inside it is rolled forward again."""
+        try:
+            dirs = set()
+            for tmp_rel, final_rel in entry["files"]:
+                tmp = self.path / tmp_rel
+                if tmp.exists():
+                    os.replace(tmp, self.path / final_rel)
+                dirs.add((self.path / final_rel).parent)
+            for d in dirs:
+                fsync_dir(d)
+            audit = self.path / AUDIT
+            if entry["audit"] and not _audit_has(audit, entry["txid"]):
+                append_line(audit, b"".join(orjson.dumps(line) + b"\n" for line in entry["audit"]))
+            replace_atomically(self.path / REVISION, dumps(entry["revision"]), TEMP_MARK + entry["txid"])
+            os.unlink(self.path / JOURNAL)
+            fsync_dir(self.path)
+        except OSError as exc:
+            raise DataFolderError(describe_os_error(exc, self.path, "finishing a saved change in")) from None
+
+    def _sweep(self) -> None:
+        """Remove temp files of transactions that crashed before their commit point."""
+        for folder in (self.path, self.path / "appointments"):
+            if folder.is_dir():
+                for p in folder.glob(f".*{TEMP_MARK}*"):
+                    try:
+                        p.unlink()
+                    except OSError:
+                        pass
+
+
+def _audit_has(audit: Path, txid: str) -> bool:
+    try:
+        with open(audit, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 65536))
+            return txid.encode() in f.read()
+    except FileNotFoundError:
+        return False
+
+
+class Transaction:
+    """Reads see this transaction's own staged writes first, then the files on disk."""
+
+    def __init__(self, folder: DataFolder, user: str):
+        self.folder = folder
+        self.user = user
+        self.txid = uuid.uuid4().hex
+        self.staged: dict[str, dict] = {}
+        self._audit: list[dict] = []
+        self.now = datetime.now(timezone.utc)
+        self.manifest = folder.manifest()
+
+    def data(self, rel: str):
+        if rel in self.staged:
+            return self.staged[rel]
+        return self.folder.load(rel, self.manifest["files"].get(rel))
+
+    def stage(self, rel: str, data: dict) -> None:
+        self.staged[rel] = data
+
+    def audit(self, action: str, **details) -> None:
+        entry = {"time": self.now.isoformat(), "user": self.user, "action": action, "txid": self.txid}
+        entry.update({k: v for k, v in details.items() if v not in (None, "", [], {})})
+        self._audit.append(entry)
+
+    def commit(self) -> None:
+        if not self.staged:
+            return
+        folder = self.folder
+        tag = TEMP_MARK + self.txid
+        written: list[Path] = []
+        try:
+            files = []
+            for rel, data in self.staged.items():
+                final = folder.path / rel
+                make_dir(final.parent)
+                tmp = final.with_name(f".{final.name}{tag}")
+                write_new(tmp, dumps(data))
+                written.append(tmp)
+                files.append([str(tmp.relative_to(folder.path)), rel])
+            versions = dict(self.manifest["files"])
+            versions.update({rel: self.txid for rel in self.staged})
+            revision = {"revision": int(self.manifest.get("revision", 0)) + 1, "time": self.now.isoformat(),
+                        "txid": self.txid, "files": versions}
+            entry = {"txid": self.txid, "files": files, "audit": self._audit, "revision": revision}
+            replace_atomically(folder.path / JOURNAL, dumps(entry), tag)
+        except OSError as exc:
+            for tmp in written:
+                try:
+                    tmp.unlink()
+                except OSError:
+                    pass
+            raise DataFolderError(describe_os_error(exc, folder.path, "saving to")) from None
+        folder._apply(entry)
+        for rel, data in self.staged.items():
+            st = os.stat(folder.path / rel)
+            folder._cache[rel] = ((self.txid, st.st_ino, st.st_mtime_ns, st.st_size), data)

@@ -1,0 +1,200 @@
+"""TinyDB tables inside a transaction: the practice's small files and the month-partitioned appointments.
+
+TinyDB stays the file format and query API; its storage is the transaction, so TinyDB never holds a
+per-process copy between transactions and never writes a file by itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Generic, Iterable, TypeVar
+
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from ..core.errors import DataFolderError
+from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, iso, load_record
+from .folder import Transaction
+
+R = TypeVar("R")
+
+# Which file holds what, and its table's name inside the file.
+FILES = {
+    Practice: ("practice.json", "practice"),
+    Room: ("rooms.json", "rooms"),
+    Staff: ("staff.json", "staff"),
+    Client: ("clients.json", "clients"),
+    Referral: ("referrals.json", "referrals"),
+}
+MOVED = "moved.json"
+_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: ids are read aloud and typed
+
+
+class TxStorage(Storage):
+    def __init__(self, tx: Transaction, rel: str):
+        self.tx, self.rel = tx, rel
+
+    def read(self):
+        return self.tx.data(self.rel)
+
+    def write(self, data) -> None:
+        self.tx.stage(self.rel, data)
+
+
+def table(tx: Transaction, rel: str, name: str) -> Table:
+    return TinyDB(tx, rel, storage=TxStorage).table(name)
+
+
+def docs(tx: Transaction, rel: str, name: str) -> Iterable[dict]:
+    """The records of one table in one file, checked for the shape TinyDB writes."""
+    data = tx.data(rel)
+    if data is None:
+        return ()
+    found = data.get(name, {})
+    if not isinstance(found, dict) or not all(isinstance(d, dict) for d in found.values()):
+        raise DataFolderError(f"{tx.folder.path / rel} is damaged: table {name!r} is not a set of records. "
+                              f"It was left untouched")
+    return found.values()
+
+
+def new_code(length: int) -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+class Records(Generic[R]):
+    """A small table of one kind of record (rooms, staff, clients, referrals) kept in one file."""
+
+    def __init__(self, tx: Transaction, cls: type[R]):
+        self.tx, self.cls = tx, cls
+        self.rel, self.name = FILES[cls]
+        self.table = table(tx, self.rel, self.name)
+
+    def raw(self) -> Iterable[dict]:
+        return docs(self.tx, self.rel, self.name)
+
+    def matching(self, keep) -> list[R]:
+        """Records whose stored dict passes `keep`; only those are built."""
+        where = str(self.tx.folder.path / self.rel)
+        return [load_record(self.cls, d, where) for d in self.raw() if keep(d)]
+
+    def all(self) -> list[R]:
+        return self.matching(lambda d: True)
+
+    def get(self, ident: str) -> R | None:
+        found = self.matching(lambda d: d.get("id") == ident)
+        return found[0] if found else None
+
+    def new_id(self, prefix: str) -> str:
+        taken = {d.get("id") for d in self.raw()}
+        while True:
+            ident = f"{prefix}-{new_code(4)}"
+            if ident not in taken:
+                return ident
+
+    def put(self, record) -> None:
+        """Insert or replace the record with this id."""
+        doc = record.to_dict()
+        if self.table.contains(Query().id == doc["id"]):
+            self.table.update(doc, Query().id == doc["id"])
+        else:
+            self.table.insert(doc)
+
+
+class AppointmentBook:
+    """Appointments partitioned by their local start month: appointments/YYYY-MM.json.
+
+    An id starts with the month it was created in ("2611-k3f9q"), so finding it reads one file; the rare
+    appointment moved to another month is found through the small moved.json map.
+    """
+
+    def __init__(self, tx: Transaction, month_of):
+        self.tx = tx
+        self.month_of = month_of  # instant -> 'YYYY-MM' in the practice's zone
+
+    @staticmethod
+    def rel(month: str) -> str:
+        return f"appointments/{month}.json"
+
+    def _table(self, month: str) -> Table:
+        return table(self.tx, self.rel(month), "appointments")
+
+    def _raw(self, month: str) -> Iterable[dict]:
+        return docs(self.tx, self.rel(month), "appointments")
+
+    def _load(self, d: dict, month: str) -> Appointment:
+        return load_record(Appointment, d, str(self.tx.folder.path / self.rel(month)))
+
+    def _moved(self) -> dict:
+        for d in docs(self.tx, MOVED, "moved"):
+            return dict(d.get("map") or {})
+        return {}
+
+    @staticmethod
+    def _home(appt_id: str) -> str | None:
+        """The month an id was created in, from its 'YYMM-' prefix."""
+        head = appt_id.split("-", 1)[0]
+        if len(head) == 4 and head.isdigit() and 1 <= int(head[2:]) <= 12:
+            return f"20{head[:2]}-{head[2:]}"
+        return None
+
+    def month_of_id(self, appt_id: str) -> str | None:
+        return self._moved().get(appt_id) or self._home(appt_id)
+
+    def get(self, appt_id: str) -> Appointment | None:
+        month = self.month_of_id(appt_id)
+        if month is None:
+            return None
+        for d in self._raw(month):
+            if d.get("id") == appt_id:
+                return self._load(d, month)
+        return None
+
+    def between(self, start: datetime, end: datetime, months: list[str],
+                client_id: str | None = None) -> list[Appointment]:
+        """Appointments overlapping [start, end), optionally of one client, from the given partitions.
+
+        Stored times are UTC ISO strings of one format, so they are filtered as strings before any
+        record is built: a month of a busy clinic costs microseconds per appointment.
+        """
+        lo, hi = iso(start), iso(end)
+        out = []
+        for month in months:
+            for d in self._raw(month):
+                if d.get("start", "") < hi and d.get("end", "") > lo and (
+                        client_id is None or d.get("client_id") == client_id):
+                    out.append(self._load(d, month))
+        return out
+
+    def in_months(self, months: list[str]) -> list[Appointment]:
+        return [self._load(d, m) for m in months for d in self._raw(m)]
+
+    def new_id(self, start: datetime) -> str:
+        month = self.month_of(start)
+        taken = {d.get("id") for d in self._raw(month)} | set(self._moved())
+        while True:
+            ident = f"{month[2:4]}{month[5:7]}-{new_code(5)}"
+            if ident not in taken:
+                return ident
+
+    def put(self, appt: Appointment) -> None:
+        """Insert or update; an appointment whose month changed moves to its new partition."""
+        doc = appt.to_dict()
+        month = self.month_of(appt.start)
+        was = self.month_of_id(appt.id)
+        q = Query().id == appt.id
+        if was and was != month:
+            self._table(was).remove(q)
+        target = self._table(month)
+        if target.contains(q):
+            target.update(doc, q)
+        else:
+            target.insert(doc)
+        moved = self._moved()
+        away = month if month != self._home(appt.id) else None
+        if moved.get(appt.id) != away:
+            moved = {k: v for k, v in moved.items() if k != appt.id}
+            if away:
+                moved[appt.id] = away
+            self.tx.stage(MOVED, {"moved": {"1": {"map": moved}}})
