@@ -205,6 +205,8 @@ def _print_booked(sched: Scheduler, appt, as_json: bool) -> None:
 
 def run(args, sched: Scheduler) -> int:
     cmd = args.command
+    if getattr(args, "handler", None):  # commands added by other modules: set_defaults(handler=fn)
+        return args.handler(args, sched) or 0
     if cmd == "init":
         practice = sched.init(args.timezone, args.name, args.hours)
         print(f"{practice.name}: {practice.timezone}, open {practice.hours.describe()}")

@@ -46,6 +46,7 @@ _NEAR = timedelta(days=1)
 _NEXT = {
     Status.BOOKED: {Status.ARRIVED, Status.FULFILLED, Status.NO_SHOW},
     Status.ARRIVED: {Status.FULFILLED, Status.BOOKED},
+    Status.FULFILLED: {Status.ARRIVED},  # a slip of the key, taken back
     Status.NO_SHOW: {Status.BOOKED},
 }
 
@@ -524,6 +525,31 @@ class Scheduler:
                 desk.book.put(spot.changed(now, status=Status.CANCELLED))
             desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason=reason)
             return done
+
+    def reinstate(self, appt_id: str, spot_ids: tuple[str, ...] | list[str] = ()) -> Appointment:
+        """Take back a cancellation (undo): only if the time, people and room are still free.
+
+        `spot_ids` are spot work cancelled together with a visit, reinstated with it.
+        """
+        with self._write() as desk:
+            appt = desk.appointment(appt_id)
+            if appt.status != Status.CANCELLED:
+                raise Refused(f"{appt.id} is {appt.status}, not cancelled")
+            now = self.now()
+            group = [appt.changed(now, status=Status.BOOKED)]
+            for spot_id in spot_ids:
+                spot = desk.appointment(spot_id)
+                if spot.visit_id != appt.id or spot.status != Status.CANCELLED:
+                    raise Refused(f"{spot.id} is not cancelled spot work of {appt.id}")
+                group.append(spot.changed(now, status=Status.BOOKED))
+            ids = {a.id for a in group}
+            nearby = [a for a in desk.near(appt.start, appt.end) if a.id not in ids] + group
+            snap = desk.snapshot(group, nearby)
+            decide([p for a in group for p in rules.check(snap, a) if not p.soft], None)
+            for a in group:
+                desk.book.put(a)
+            desk.tx.audit("reinstate", id=appt.id, spots=list(spot_ids))
+            return group[0]
 
     def set_status(self, appt_id: str, status: str) -> Appointment:
         target = Status(_choice(status, [s.value for s in Status if s != Status.CANCELLED], "status"))
