@@ -24,7 +24,7 @@ def describe_os_error(exc: OSError, path: Path, doing: str) -> str:
         return f"no permission for {doing} {path} (is your account in the practice's group?)"
     if exc.errno == errno.EROFS:
         return f"the data folder is on a read-only filesystem ({path}): nothing was changed"
-    return f"cannot finish {doing} {path}: {exc.strerror or exc}"
+    return f"failed {doing} {path}: {exc.strerror or exc}"
 
 
 def read_json(path: Path):
@@ -82,7 +82,8 @@ def write_new(path: Path, payload: bytes) -> None:
 
 def replace_atomically(path: Path, payload: bytes, tag: str) -> None:
     """Write a whole file so that readers see either the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.{tag}")
+    tmp = path.with_name(f".{path.name}{tag}")
+    _unlink_quietly(tmp)  # left by a writer that died here; we hold the lock, so it is nobody's now
     write_new(tmp, payload)
     try:
         os.replace(tmp, path)

@@ -1,0 +1,233 @@
+"""The shared data folder: real processes, real locks, real SIGKILL, real damaged files."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tui_scheduler.core.errors import DataFolderError, Refused
+from tui_scheduler.integrity import check_folder
+from tui_scheduler.service import Scheduler
+from tests.conftest import NOW, fixed, small_practice
+
+
+def _book_same_slot(folder: str, client: str, barrier, results) -> None:
+    s = Scheduler(folder, clock=fixed(NOW))
+    barrier.wait()
+    try:
+        a = s.book_session(client, "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60, override="ok")
+        results.put(("booked", a.id))
+    except Refused as exc:
+        results.put(("refused", exc.reason))
+
+
+def test_two_processes_booking_one_slot_exactly_one_wins(tmp_path):
+    folder = tmp_path / "data"
+    small_practice(folder)
+    ctx = mp.get_context("spawn")
+    for round_ in range(3):
+        barrier, results = ctx.Barrier(2), ctx.Queue()
+        procs = [ctx.Process(target=_book_same_slot, args=(str(folder), c, barrier, results))
+                 for c in ("Ann Self", "Dan Hsa")]
+        for p in procs:
+            p.start()
+        outcome = sorted(results.get(timeout=60) for _ in procs)
+        for p in procs:
+            p.join(30)
+        assert [o[0] for o in outcome] == ["booked", "refused"], outcome
+        assert "Maya is busy" in outcome[1][1]
+        s = Scheduler(folder)
+        day = s.appointments(*s.day_span(NOW.date().replace(day=24)))
+        assert [a.id for a in day if a.holds_time] == [outcome[0][1]]
+        s.cancel(outcome[0][1])
+
+
+_WRITER = """
+import sys
+from datetime import datetime, timedelta, timezone
+from tui_scheduler.service import Scheduler
+from tui_scheduler.core.errors import Refused
+s = Scheduler(sys.argv[1], clock=lambda: datetime(2026, 11, 23, 14, tzinfo=timezone.utc))
+day = 0
+while True:
+    for hour in range(9, 17):
+        start = f"2026-{11 + (day // 30) % 2}-{1 + day % 28:02d} {hour:02d}:00"
+        try:
+            a = s.book_session("Ann Self", "Daniel", "Cedar", "swedish", start, 30, override="torture")
+        except Refused:
+            continue
+        print(a.id, flush=True)
+    day += 1
+"""
+
+
+def test_killed_writer_leaves_a_loadable_folder_with_every_acknowledged_booking(tmp_path):
+    folder = tmp_path / "data"
+    small_practice(folder)
+    acknowledged: list[str] = []
+    for delay in (0.3, 0.45, 0.6, 0.75, 0.9):
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(folder)], stdout=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate()
+        acknowledged += out.split()
+        s = Scheduler(folder)
+        problems, summary = check_folder(s)
+        assert problems == [], problems
+        for appt_id in acknowledged:
+            assert s.get(appt_id).holds_time
+    assert len(acknowledged) > 5
+    leftovers = [p.name for p in folder.rglob(".*tx-*")]
+    assert leftovers == []
+
+
+def test_truncated_file_gives_a_clear_error_and_stays_untouched(tmp_path, cli):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    a = s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    month = folder / "appointments" / "2026-11.json"
+    damaged = month.read_bytes()[:57]
+    month.write_bytes(damaged)
+    with pytest.raises(DataFolderError, match="2026-11.json is damaged"):
+        Scheduler(folder).book_session("Dan", "Daniel", "Willow", "swedish", "2026-11-24 12:00", 60,
+                                       override="x")
+    code, out, err = cli("book", "session", "--client", "Dan", "--therapist", "Daniel", "--room", "Willow",
+                         "--modality", "swedish", "--start", "2026-11-24 12:00", "--minutes", "60",
+                         data_dir=folder)
+    assert code == 3 and "2026-11.json is damaged" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert month.read_bytes() == damaged
+    # other months still work: the damage is contained to its file
+    assert Scheduler(folder).book_session("Dan", "Daniel", "Willow", "swedish", "2026-12-15 12:00", 60,
+                                          override="x")
+    assert a.id
+
+
+def test_a_record_of_the_wrong_shape_is_named(tmp_path):
+    folder = tmp_path / "data"
+    small_practice(folder)
+    rooms = folder / "rooms.json"
+    data = json.loads(rooms.read_text())
+    first = next(iter(data["rooms"].values()))
+    del first["kind"]
+    rooms.write_text(json.dumps(data))
+    with pytest.raises(DataFolderError, match="rooms.json: a room record is malformed"):
+        Scheduler(folder).rooms()
+
+
+def test_each_booking_rewrites_one_month_file_only(tmp_path):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    for month in range(1, 13):
+        s.book_session("Ann", "Daniel", "Cedar", "swedish", f"2026-{month:02d}-05 10:00", 60, override="x")
+    before = {p.name: p.stat().st_ino for p in (folder / "appointments").iterdir()}
+    s.book_session("Ben", "Daniel", "Cedar", "swedish", "2026-11-24 10:00", 60, override="x")
+    after = {p.name: p.stat().st_ino for p in (folder / "appointments").iterdir()}
+    changed = sorted(name for name in after if before.get(name) != after[name])
+    assert changed == ["2026-11.json"]
+
+
+def test_audit_log_has_one_line_per_change_with_user_and_reason(tmp_path):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    a = s.book_session("Ben", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60, override="Dr. Chen ok")
+    s.move(a.id, "2026-11-24 11:00")
+    s.cancel(a.id, "client called")
+    lines = [json.loads(x) for x in (folder / "audit.jsonl").read_text().splitlines()]
+    tail = lines[-3:]
+    assert [x["action"] for x in tail] == ["book-session", "move", "cancel"]
+    assert all(x["user"] == "tester" and x["id"] == a.id for x in tail)
+    assert tail[0]["override"] == "Dr. Chen ok" and tail[2]["reason"] == "client called"
+    # init, 12 setup records written as one batch, then the three changes: one line per change
+    assert len(lines) == 1 + 12 + 3 and len({x["txid"] for x in lines}) == 1 + 1 + 3
+
+
+def test_revision_rises_with_each_commit_and_not_on_refusal(sched):
+    r0 = sched.revision()
+    stamp = sched.folder.revision_stamp()
+    sched.book_session("Ann", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    assert sched.revision() == r0 + 1 and sched.folder.revision_stamp() != stamp
+    with pytest.raises(Refused):
+        sched.book_session("Dan", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    assert sched.revision() == r0 + 1
+
+
+def test_a_batch_commits_all_or_nothing(sched):
+    r0 = sched.revision()
+    with pytest.raises(RuntimeError):
+        with sched.batch():
+            sched.book_session("Ann", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+            raise RuntimeError("the front desk closed the form")
+    assert sched.revision() == r0
+    assert sched.appointments(*sched.day_span(NOW.date().replace(day=24))) == []
+
+
+def test_files_are_shared_with_the_group_only(sched):
+    folder = sched.folder.path
+    sched.book_session("Ann", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    for p in [folder, folder / "appointments", *folder.rglob("*")]:
+        mode = stat.S_IMODE(p.stat().st_mode)
+        if p.is_dir():
+            assert mode == 0o2770, (p, oct(mode))
+        else:
+            assert mode == 0o660, (p, oct(mode))
+
+
+def test_a_held_lock_makes_others_wait_then_say_busy(tmp_path):
+    folder = tmp_path / "data"
+    small_practice(folder)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from tui_scheduler.store.folder import DataFolder\n"
+         "f = DataFolder(sys.argv[1])\n"
+         "with f.transaction():\n    print('held', flush=True); time.sleep(30)", str(folder)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(DataFolderError, match="is busy"):
+            Scheduler(folder, lock_timeout=0.5).rooms()
+    finally:
+        holder.kill()
+        holder.wait()
+    # the killed holder's lock is gone with its process
+    assert Scheduler(folder, lock_timeout=5).rooms()
+
+
+def test_a_journal_left_by_a_crash_is_rolled_forward(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    from tui_scheduler.store import folder as folder_mod
+
+    def crash(self, entry):
+        raise SystemExit("power cut after the commit point")
+
+    monkeypatch.setattr(folder_mod.DataFolder, "_apply", crash)
+    with pytest.raises(SystemExit):
+        s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    assert (folder / "journal.json").exists()
+    monkeypatch.undo()
+    fresh = Scheduler(folder)
+    day = fresh.appointments(*fresh.day_span(NOW.date().replace(day=24)))
+    assert len(day) == 1 and not (folder / "journal.json").exists()
+    audit = (folder / "audit.jsonl").read_text()
+    assert audit.count('"book-session"') == 1
+    assert check_folder(fresh)[0] == []
+
+
+def test_stale_temp_files_of_a_crash_before_commit_are_swept(tmp_path):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    stray = folder / "appointments" / ".2026-11.json.tx-deadbeef"
+    stray.write_text("{half")
+    assert Scheduler(folder).rooms()
+    assert not stray.exists()
+    assert s.revision() >= 1
