@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import os
 import signal
 import stat
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 

@@ -7,7 +7,8 @@ from collections import defaultdict
 from .core import clock
 from .core.model import Kind
 from .core.rules import overlaps, room_span
-from .service import Desk, Scheduler
+from .desk import Desk
+from .service import Scheduler
 
 
 def _double_bookings(appts, key, span) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .core import clock, rules
-from .core.errors import BadInput, NeedsOverride, Refused
+from .core.errors import BadInput, Refused
 from .core.hours import WeeklyHours
 from .core.model import (
     FLAGS,
@@ -34,13 +34,11 @@ from .core.model import (
     Status,
     TimeOff,
 )
-from .store.folder import DataFolder, Transaction
-from .store.tables import AppointmentBook, Records
+from .desk import Desk, choice, clean_name, decide
+from .store.folder import DataFolder
+from .store.tables import Records
 
 DEFAULT_HOURS = ("mon-fri 08:00-19:00", "sat 09:00-14:00")
-# Longest span anything can hold a room: the longest visit, plus turnover. Windows for conflict checks
-# are widened by a day, which covers it with room to spare.
-_NEAR = timedelta(days=1)
 
 # Status changes a person may make; cancel has its own call because it carries spots with it.
 _NEXT = {
@@ -49,120 +47,6 @@ _NEXT = {
     Status.FULFILLED: {Status.ARRIVED},  # a slip of the key, taken back
     Status.NO_SHOW: {Status.BOOKED},
 }
-
-
-def _choice(value: str, allowed, what: str) -> str:
-    v = (value or "").strip().lower()
-    if v not in allowed:
-        raise BadInput(f"unknown {what} {value!r} (one of: {', '.join(allowed)})")
-    return v
-
-
-def _name(text: str, what: str) -> str:
-    name = " ".join((text or "").split())
-    if not name:
-        raise BadInput(f"a {what} needs a name")
-    if len(name) > 200:
-        raise BadInput(f"a {what} name is at most 200 characters")
-    return name
-
-
-def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str]:
-    """Raise for hard problems, and for soft ones without a reason; return the overrides to record."""
-    hard = [p for p in problems if not p.soft]
-    if hard:
-        raise Refused(hard)
-    soft = [p for p in problems if p.soft]
-    reason = (override or "").strip()
-    if soft and not reason:
-        raise NeedsOverride(soft)
-    return {p.code: reason for p in soft}
-
-
-class Desk:
-    """One transaction's view of the practice: records, appointments, and the rules' snapshot."""
-
-    def __init__(self, tx: Transaction):
-        self.tx = tx
-        practice = Records(tx, Practice).all()
-        if not practice:
-            raise BadInput(f"{tx.folder.path} has no practice yet (run 'tui-scheduler init --timezone ZONE')")
-        self.practice: Practice = practice[0]
-        self.tz = clock.zone(self.practice.timezone)
-        self.rooms = Records(tx, Room)
-        self.staff = Records(tx, Staff)
-        self.clients = Records(tx, Client)
-        self.referrals = Records(tx, Referral)
-        self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
-
-    def time(self, value: str | datetime) -> datetime:
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise BadInput("a time needs its zone")
-            return value.astimezone(timezone.utc)
-        return clock.parse_local(value, self.tz)
-
-    def find(self, records: Records, text: str, what: str):
-        """A record by id, by name (any case), or by the unique start of its name."""
-        key = (text or "").strip()
-        if not key:
-            raise BadInput(f"which {what}? (give a name or an id)")
-        folded = key.casefold()
-        raw = list(records.raw())
-        for pick in (
-            lambda d: d.get("id") == key,
-            lambda d: str(d.get("name", "")).casefold() == folded,
-            lambda d: str(d.get("name", "")).casefold().startswith(folded),
-        ):
-            hits = [d for d in raw if pick(d)]
-            if len(hits) == 1:
-                return records.get(hits[0]["id"])
-            if len(hits) > 1:
-                names = ", ".join(f"{d.get('name')} ({d.get('id')})" for d in hits[:5])
-                raise BadInput(f"{key!r} could be several {what}s: {names}; use the id")
-        raise Refused(f"no {what} called {key!r}")
-
-    def appointment(self, appt_id: str) -> Appointment:
-        a = self.book.get((appt_id or "").strip())
-        if a is None:
-            raise Refused(f"no appointment with id {appt_id!r}")
-        return a
-
-    def near(self, start: datetime, end: datetime) -> list[Appointment]:
-        lo, hi = start - _NEAR, end + _NEAR
-        return self.book.between(lo, hi, clock.months_between(lo, hi, self.tz))
-
-    def snapshot(self, appts: list[Appointment], nearby: list[Appointment]) -> rules.Snapshot:
-        client_ids = {a.client_id for a in appts}
-        clients = {c.id: c for c in (self.clients.get(i) for i in client_ids) if c}
-        referrals = self.referrals.matching(lambda d: d.get("client_id") in clients)
-        history: list[Appointment] = []
-        for c in clients.values():
-            mine = [r for r in referrals if r.client_id == c.id]
-            if c.needs_referral and mine:
-                first = min(r.issued for r in mine)
-                last = max(r.expires for r in mine) + timedelta(days=1)
-                lo, hi = clock.day_start(first, self.tz), clock.day_start(last, self.tz)
-                history += self.book.between(lo, hi, clock.months_between(lo, hi, self.tz), client_id=c.id)
-        by_id = {a.id: a for a in history}
-        for a in appts:
-            by_id[a.id] = a  # the booking itself counts as it will be
-        return rules.Snapshot(
-            practice=self.practice,
-            rooms={r.id: r for r in self.rooms.all()},
-            staff={s.id: s for s in self.staff.all()},
-            clients=clients,
-            referrals=referrals,
-            nearby=nearby,
-            client_history=list(by_id.values()),
-        )
-
-    def names(self) -> dict[str, str]:
-        """id -> name for everyone and every room, to print appointments."""
-        out = {}
-        for records in (self.rooms, self.staff, self.clients):
-            out.update({d.get("id"): d.get("name") for d in records.raw()})
-        return out
 
 
 class Scheduler:
@@ -262,8 +146,8 @@ class Scheduler:
             return sorted(refs, key=lambda r: (r.client_id, r.issued))
 
     def add_room(self, name: str, kind: str) -> Room:
-        name = _name(name, "room")
-        kind = RoomKind(_choice(kind, list(RoomKind), "room kind"))
+        name = clean_name(name, "room")
+        kind = RoomKind(choice(kind, list(RoomKind), "room kind"))
         with self._write() as desk:
             if any(str(d.get("name", "")).casefold() == name.casefold() for d in desk.rooms.raw()):
                 raise Refused(f"there is already a room called {name!r}")
@@ -273,9 +157,9 @@ class Scheduler:
         return room
 
     def add_staff(self, name: str, role: str, modalities=(), hours=()) -> Staff:
-        name = _name(name, "staff member")
-        role = Role(_choice(role, list(Role), "role"))
-        mods = tuple(dict.fromkeys(_choice(m, MODALITIES, "modality") for m in modalities))
+        name = clean_name(name, "staff member")
+        role = Role(choice(role, list(Role), "role"))
+        mods = tuple(dict.fromkeys(choice(m, MODALITIES, "modality") for m in modalities))
         if mods and role != Role.THERAPIST:
             raise BadInput(f"only massage therapists carry massage certifications, not a {role}")
         with self._write() as desk:
@@ -292,7 +176,7 @@ class Scheduler:
             person = desk.find(desk.staff, who, "staff member")
             changes = {}
             if modalities is not None:
-                changes["modalities"] = tuple(dict.fromkeys(_choice(m, MODALITIES, "modality") for m in modalities))
+                changes["modalities"] = tuple(dict.fromkeys(choice(m, MODALITIES, "modality") for m in modalities))
             if hours is not None:
                 changes["hours"] = WeeklyHours.parse(list(hours)) if hours else desk.practice.hours
             if active is not None:
@@ -315,15 +199,15 @@ class Scheduler:
 
     def add_client(self, name: str, payer: str = "self-pay", flags=(), phone: str = "", email: str = "",
                    pressure: str = "", notes: str = "") -> Client:
-        name = _name(name, "client")
+        name = clean_name(name, "client")
         client = Client(
             id="",
             name=name,
-            payer=Payer(_choice(payer, list(Payer), "payer")),
+            payer=Payer(choice(payer, list(Payer), "payer")),
             phone=(phone or "").strip(),
             email=(email or "").strip(),
-            flags=tuple(dict.fromkeys(_choice(f, list(FLAGS), "flag") for f in flags)),
-            pressure=_choice(pressure, PRESSURES, "pressure") if pressure else "",
+            flags=tuple(dict.fromkeys(choice(f, list(FLAGS), "flag") for f in flags)),
+            pressure=choice(pressure, PRESSURES, "pressure") if pressure else "",
             notes=(notes or "").strip(),
         )
         with self._write() as desk:
@@ -340,13 +224,13 @@ class Scheduler:
                 if value is None:
                     continue
                 if key == "name":
-                    clean[key] = _name(value, "client")
+                    clean[key] = clean_name(value, "client")
                 elif key == "payer":
-                    clean[key] = Payer(_choice(value, list(Payer), "payer"))
+                    clean[key] = Payer(choice(value, list(Payer), "payer"))
                 elif key == "flags":
-                    clean[key] = tuple(dict.fromkeys(_choice(f, list(FLAGS), "flag") for f in value))
+                    clean[key] = tuple(dict.fromkeys(choice(f, list(FLAGS), "flag") for f in value))
                 elif key == "pressure":
-                    clean[key] = _choice(value, PRESSURES, "pressure") if value else ""
+                    clean[key] = choice(value, PRESSURES, "pressure") if value else ""
                 elif key in ("phone", "email", "notes"):
                     clean[key] = str(value).strip()
                 else:
@@ -414,7 +298,7 @@ class Scheduler:
     def book_session(self, client: str, therapist: str, room: str, modality: str, start: str | datetime,
                      minutes: int, override: str | None = None, series_id: str | None = None,
                      dry_run: bool = False) -> Appointment:
-        modality = _choice(modality, MODALITIES, "modality")
+        modality = choice(modality, MODALITIES, "modality")
         with self._write() as desk:
             appt = self._draft(
                 desk, Kind.SESSION, desk.find(desk.clients, client, "client"),
@@ -442,7 +326,7 @@ class Scheduler:
                               f"physical-therapy visit")
             person = desk.find(desk.staff, therapist, "therapist")
             if modality:
-                modality = _choice(modality, MODALITIES, "modality")
+                modality = choice(modality, MODALITIES, "modality")
             else:
                 # spot work is usually the therapist's focused technique; default to their first one
                 modality = person.modalities[0] if person.modalities else "swedish"
@@ -552,7 +436,7 @@ class Scheduler:
             return group[0]
 
     def set_status(self, appt_id: str, status: str) -> Appointment:
-        target = Status(_choice(status, [s.value for s in Status if s != Status.CANCELLED], "status"))
+        target = Status(choice(status, [s.value for s in Status if s != Status.CANCELLED], "status"))
         with self._write() as desk:
             appt = desk.appointment(appt_id)
             now = self.now()

@@ -244,6 +244,8 @@ class Appointment:
     series_id: str | None = None
     # rule code -> the reason a person gave for booking despite the soft rule
     overrides: dict[str, str] = field(default_factory=dict)
+    # CPT code -> direct one-on-one minutes, recorded after the session for billing
+    hands_on: dict[str, int] = field(default_factory=dict)
     created: datetime | None = None
     updated: datetime | None = None
 
@@ -264,6 +266,7 @@ class Appointment:
         for name in ("start", "end", "created", "updated"):
             d[name] = iso(getattr(self, name)) if getattr(self, name) else None
         d["overrides"] = dict(self.overrides)
+        d["hands_on"] = dict(self.hands_on)
         return d
 
     @classmethod
@@ -278,7 +281,33 @@ class Appointment:
             created=from_iso(d["created"]) if d.get("created") else None,
             updated=from_iso(d["updated"]) if d.get("updated") else None,
             overrides=dict(d.get("overrides") or {}),
+            hands_on={str(k): int(v) for k, v in (d.get("hands_on") or {}).items()},
         )
+
+
+@dataclass(frozen=True)
+class WaitEntry:
+    """A client waiting for a session that is not free yet: any time between two days."""
+
+    id: str
+    client_id: str
+    minutes: int
+    first_day: date
+    last_day: date
+    modality: str | None = None
+    therapist_id: str | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        d = _plain(self)
+        d["first_day"] = self.first_day.isoformat()
+        d["last_day"] = self.last_day.isoformat()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> WaitEntry:
+        return _build(cls, d, first_day=date.fromisoformat(d["first_day"]),
+                      last_day=date.fromisoformat(d["last_day"]))
 
 
 def _plain(record) -> dict:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from . import clock
+from .authorizations import allocate
 from .model import (
     FLAGS,
     MODALITIES,
@@ -29,7 +30,6 @@ from .model import (
     Room,
     RoomKind,
     Staff,
-    Status,
 )
 
 
@@ -84,17 +84,19 @@ def _span_text(a: Appointment, tz: ZoneInfo) -> str:
     return f"{start:%a %Y-%m-%d %H:%M}-{a.end.astimezone(tz):%H:%M} ({a.kind} {a.id})"
 
 
-def check(snap: Snapshot, appt: Appointment, ignore: frozenset[str] = frozenset()) -> list[Problem]:
+def check(snap: Snapshot, appt: Appointment, ignore: frozenset[str] = frozenset(),
+          clinical: bool = True) -> list[Problem]:
     """All problems with booking `appt` among the snapshot's appointments.
 
     `ignore` holds ids that should not count as conflicts (the appointment itself when moving, and a
-    visit's own spots when the visit moves with them).
+    visit's own spots when the visit moves with them). `clinical=False` leaves out the client's flags and
+    referral, which say nothing about whether a time is free (slot search).
     """
     problems = _shape(snap, appt)
     if any(p.code == "unknown" for p in problems):
         return problems
     problems += _conflicts(snap, appt, ignore | {appt.id})
-    problems += _soft(snap, appt, ignore | {appt.id})
+    problems += _soft(snap, appt, ignore | {appt.id}, clinical)
     return problems
 
 
@@ -203,7 +205,7 @@ def _conflicts(snap: Snapshot, a: Appointment, ignore: frozenset[str]) -> list[P
     return out
 
 
-def _soft(snap: Snapshot, a: Appointment, ignore: frozenset[str]) -> list[Problem]:
+def _soft(snap: Snapshot, a: Appointment, ignore: frozenset[str], clinical: bool) -> list[Problem]:
     tz = snap.tz
     out = []
     person = snap.staff[a.staff_id]
@@ -221,7 +223,7 @@ def _soft(snap: Snapshot, a: Appointment, ignore: frozenset[str]) -> list[Proble
             out.append(Problem("time-off", f"{person.name} is off {clock.describe(off.start, tz)} to "
                                            f"{clock.describe(off.end, tz)}{why}", soft=True))
             break
-    if a.kind in (Kind.SESSION, Kind.SPOT):
+    if clinical and a.kind in (Kind.SESSION, Kind.SPOT):
         if client.flags and "flags" not in a.overrides:
             names = ", ".join(client.flags)
             out.append(Problem("flags", f"{client.name} is flagged ({names}): talk to the doctor first",
@@ -230,38 +232,20 @@ def _soft(snap: Snapshot, a: Appointment, ignore: frozenset[str]) -> list[Proble
     return out
 
 
-def counts_as_visit(a: Appointment, no_show_counts: bool) -> bool:
-    """Whether an appointment uses up one authorized visit of a referral."""
-    if a.kind not in (Kind.SESSION, Kind.SPOT) or a.status == Status.CANCELLED:
-        return False
-    return no_show_counts or a.status != Status.NO_SHOW
-
-
-def visits_used(ref: Referral, history: list[Appointment], practice: Practice,
-                ignore: frozenset[str] = frozenset()) -> int:
-    tz = clock.zone(practice.timezone)
-    return sum(
-        1
-        for a in history
-        if a.id not in ignore and a.client_id == ref.client_id
-        and counts_as_visit(a, practice.no_show_uses_visit)
-        and ref.covers(clock.local_day(a.start, tz))
-    )
-
-
 def _referral_problem(snap: Snapshot, a: Appointment, client: Client, ignore) -> list[Problem]:
     if not client.needs_referral:
         return []
     day = clock.local_day(a.start, snap.tz)
     mine = [r for r in snap.referrals if r.client_id == client.id]
+    history = [h for h in snap.client_history if h.id not in ignore and h.id != a.id] + [a]
+    allocation = allocate(mine, history, snap.practice.no_show_uses_visit, snap.tz)
+    if a.id in allocation.visit_of:
+        return []
     valid = [r for r in mine if r.covers(day)]
     if not valid:
         return [Problem("referral", f"{client.name} pays by {client.payer} and has no referral valid on {day}",
                         soft=True)]
-    for ref in valid:
-        if visits_used(ref, snap.client_history, snap.practice, ignore) < ref.visits:
-            return []
-    ref = valid[0]
+    ref = max(valid, key=lambda r: r.expires)
     return [Problem("referral", f"{client.name}'s referral is used up ({ref.visits} of {ref.visits} visits, "
                                 f"expires {ref.expires})", soft=True)]
 

@@ -15,7 +15,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from ..core.errors import DataFolderError
-from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, iso, load_record
+from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry, iso, load_record
 from .folder import Transaction
 
 R = TypeVar("R")
@@ -27,6 +27,7 @@ FILES = {
     Staff: ("staff.json", "staff"),
     Client: ("clients.json", "clients"),
     Referral: ("referrals.json", "referrals"),
+    WaitEntry: ("waitlist.json", "waitlist"),
 }
 MOVED = "moved.json"
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: ids are read aloud and typed
@@ -92,6 +93,9 @@ class Records(Generic[R]):
             ident = f"{prefix}-{new_code(4)}"
             if ident not in taken:
                 return ident
+
+    def remove(self, ident: str) -> None:
+        self.table.remove(Query().id == ident)
 
     def put(self, record) -> None:
         """Insert or replace the record with this id."""

@@ -1,0 +1,131 @@
+"""One transaction's view of the practice, and the small helpers every use case shares."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from .core import clock, rules
+from .core.errors import BadInput, NeedsOverride, Refused
+from .core.model import Appointment, Client, Practice, Referral, Room, Staff
+from .store.folder import Transaction
+from .store.tables import AppointmentBook, Records
+
+# Windows for conflict checks are widened by a day on each side: far more than the longest visit plus
+# turnover, so nothing that could clash is left out.
+_NEAR = timedelta(days=1)
+
+
+def choice(value: str, allowed, what: str) -> str:
+    v = (value or "").strip().lower()
+    if v not in allowed:
+        raise BadInput(f"unknown {what} {value!r} (one of: {', '.join(allowed)})")
+    return v
+
+
+def clean_name(text: str, what: str) -> str:
+    name = " ".join((text or "").split())
+    if not name:
+        raise BadInput(f"a {what} needs a name")
+    if len(name) > 200:
+        raise BadInput(f"a {what} name is at most 200 characters")
+    return name
+
+
+def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str]:
+    """Raise for hard problems, and for soft ones without a reason; return the overrides to record."""
+    hard = [p for p in problems if not p.soft]
+    if hard:
+        raise Refused(hard)
+    soft = [p for p in problems if p.soft]
+    reason = (override or "").strip()
+    if soft and not reason:
+        raise NeedsOverride(soft)
+    return {p.code: reason for p in soft}
+
+
+class Desk:
+    """One transaction's view of the practice: records, appointments, and the rules' snapshot."""
+
+    def __init__(self, tx: Transaction):
+        self.tx = tx
+        practice = Records(tx, Practice).all()
+        if not practice:
+            raise BadInput(f"{tx.folder.path} has no practice yet (run 'tui-scheduler init --timezone ZONE')")
+        self.practice: Practice = practice[0]
+        self.tz = clock.zone(self.practice.timezone)
+        self.rooms = Records(tx, Room)
+        self.staff = Records(tx, Staff)
+        self.clients = Records(tx, Client)
+        self.referrals = Records(tx, Referral)
+        self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
+
+    def time(self, value: str | datetime) -> datetime:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise BadInput("a time needs its zone")
+            return value.astimezone(timezone.utc)
+        return clock.parse_local(value, self.tz)
+
+    def find(self, records: Records, text: str, what: str):
+        """A record by id, by name (any case), or by the unique start of its name."""
+        key = (text or "").strip()
+        if not key:
+            raise BadInput(f"which {what}? (give a name or an id)")
+        folded = key.casefold()
+        raw = list(records.raw())
+        for pick in (
+            lambda d: d.get("id") == key,
+            lambda d: str(d.get("name", "")).casefold() == folded,
+            lambda d: str(d.get("name", "")).casefold().startswith(folded),
+        ):
+            hits = [d for d in raw if pick(d)]
+            if len(hits) == 1:
+                return records.get(hits[0]["id"])
+            if len(hits) > 1:
+                names = ", ".join(f"{d.get('name')} ({d.get('id')})" for d in hits[:5])
+                raise BadInput(f"{key!r} could be several {what}s: {names}; use the id")
+        raise Refused(f"no {what} called {key!r}")
+
+    def appointment(self, appt_id: str) -> Appointment:
+        a = self.book.get((appt_id or "").strip())
+        if a is None:
+            raise Refused(f"no appointment with id {appt_id!r}")
+        return a
+
+    def near(self, start: datetime, end: datetime) -> list[Appointment]:
+        lo, hi = start - _NEAR, end + _NEAR
+        return self.book.between(lo, hi, clock.months_between(lo, hi, self.tz))
+
+    def snapshot(self, appts: list[Appointment], nearby: list[Appointment]) -> rules.Snapshot:
+        client_ids = {a.client_id for a in appts}
+        clients = {c.id: c for c in (self.clients.get(i) for i in client_ids) if c}
+        referrals = self.referrals.matching(lambda d: d.get("client_id") in clients)
+        history: list[Appointment] = []
+        for c in clients.values():
+            mine = [r for r in referrals if r.client_id == c.id]
+            if c.needs_referral and mine:
+                first = min(r.issued for r in mine)
+                last = max(r.expires for r in mine) + timedelta(days=1)
+                lo, hi = clock.day_start(first, self.tz), clock.day_start(last, self.tz)
+                history += self.book.between(lo, hi, clock.months_between(lo, hi, self.tz), client_id=c.id)
+        by_id = {a.id: a for a in history}
+        for a in appts:
+            by_id[a.id] = a  # the booking itself counts as it will be
+        return rules.Snapshot(
+            practice=self.practice,
+            rooms={r.id: r for r in self.rooms.all()},
+            staff={s.id: s for s in self.staff.all()},
+            clients=clients,
+            referrals=referrals,
+            nearby=nearby,
+            client_history=list(by_id.values()),
+        )
+
+    def names(self) -> dict[str, str]:
+        """id -> name for everyone and every room, to print appointments."""
+        out = {}
+        for records in (self.rooms, self.staff, self.clients):
+            out.update({d.get("id"): d.get("name") for d in records.raw()})
+        return out
+
+
