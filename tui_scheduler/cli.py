@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("cancel", help="cancel an appointment (a visit cancels its spot work)")
     s.add_argument("id")
     s.add_argument("--reason", default="")
+    s.add_argument("--rest-of-series", action="store_true", help="also cancel the later sessions of its series")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("status", help="check in, fulfil, no-show")
     s.add_argument("id")
@@ -154,6 +155,77 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--room")
     who.add_argument("--client")
     s.add_argument("--json", action="store_true")
+
+    s = book.add_parser("series", help="plan a series of sessions; --yes books it")
+    s.add_argument("--client", required=True)
+    s.add_argument("--therapist", required=True)
+    s.add_argument("--room", required=True)
+    s.add_argument("--modality", required=True, choices=MODALITIES)
+    s.add_argument("--minutes", required=True, type=int)
+    s.add_argument("--start", required=True)
+    s.add_argument("--every", default="7d", help="days between sessions, e.g. 7d")
+    s.add_argument("--count", required=True, type=int)
+    s.add_argument("--yes", action="store_true", help="book the plan (otherwise only show it)")
+    s.add_argument("--override", metavar="REASON")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("referrals", help="referrals with visits used and left")
+    s.add_argument("--expiring", type=int, metavar="DAYS", help="only those ending within DAYS")
+    s.add_argument("--client")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("slots", help="the next free times for a session")
+    s.add_argument("--minutes", required=True, type=int)
+    s.add_argument("--modality", choices=MODALITIES)
+    s.add_argument("--therapist")
+    s.add_argument("--room")
+    s.add_argument("--client")
+    s.add_argument("--from", dest="start", help="first day to look at (default today)")
+    s.add_argument("--count", type=int, default=5)
+    s.add_argument("--json", action="store_true")
+
+    wait = sub.add_parser("waitlist", help="clients waiting for a free session").add_subparsers(
+        dest="action", required=True, parser_class=_Parser)
+    s = wait.add_parser("add")
+    s.add_argument("--client", required=True)
+    s.add_argument("--minutes", required=True, type=int)
+    s.add_argument("--from", dest="first", required=True, help="first acceptable day")
+    s.add_argument("--to", dest="last", required=True, help="last acceptable day")
+    s.add_argument("--modality", choices=MODALITIES)
+    s.add_argument("--therapist")
+    s.add_argument("--note", default="")
+    s = wait.add_parser("list", help="the waitlist, with a free slot where one fits")
+    s.add_argument("--json", action="store_true")
+    s = wait.add_parser("remove")
+    s.add_argument("id")
+    s = wait.add_parser("book", help="book the earliest fitting slot for a waiting client")
+    s.add_argument("id")
+    s.add_argument("--override", metavar="REASON")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("day", help="the day sheet: check-in, flags, referrals, status, units")
+    s.add_argument("date", nargs="?")
+    s.add_argument("--therapist")
+    fmt = s.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("hands-on", help="record hands-on minutes per code after a session: 97124=38 97140=15")
+    s.add_argument("id")
+    s.add_argument("minutes", nargs="+", metavar="CODE=MIN")
+    s.add_argument("--json", action="store_true")
+
+    practice = sub.add_parser("practice", help="the practice's settings").add_subparsers(
+        dest="action", required=True, parser_class=_Parser)
+    s = practice.add_parser("show")
+    s.add_argument("--json", action="store_true")
+    s = practice.add_parser("set")
+    s.add_argument("--name")
+    s.add_argument("--hours", action="append", default=[])
+    s.add_argument("--turnover", type=int, metavar="MIN")
+    s.add_argument("--checkin-lead", type=int, metavar="MIN")
+    s.add_argument("--no-shows-use-visits", choices=["yes", "no"],
+                   help="whether a no-show uses up one of a referral's visits")
 
     sub.add_parser("check", help="check the data folder's integrity")
     s = sub.add_parser("demo", help="fill the data folder with a demo practice")
@@ -197,10 +269,174 @@ def _print_appointments(sched: Scheduler, appts, as_json: bool) -> None:
 
 
 def _print_booked(sched: Scheduler, appt, as_json: bool) -> None:
+    note = sched.referral_note(appt)
     if as_json:
-        _json(sched.describe([appt])[0])
+        row = sched.describe([appt])[0]
+        if note:
+            row["referral"] = note
+        _json(row)
     else:
         print(appt.id)
+        if note:
+            print(note, file=sys.stderr)
+
+
+def _days(text: str) -> int:
+    value = text.strip().lower().removesuffix("d")
+    if not value.isdigit():
+        raise BadInput(f"--every takes days, like 7d, not {text!r}")
+    return int(value)
+
+
+def _series(args, sched: Scheduler) -> int:
+    every = _days(args.every)
+    plan = sched.plan_series(args.client, args.therapist, args.room, args.modality, args.minutes, args.start,
+                             every, args.count)
+    if args.yes:
+        booked = sched.book_series(args.client, args.therapist, args.room, args.modality, args.minutes,
+                                   args.start, every, args.count, override=args.override)
+        if args.json:
+            _json(sched.describe(booked))
+        for a in booked if not args.json else ():
+            print(a.id)
+        return 0
+    rows = []
+    tz = clock.zone(sched.practice().timezone)
+    alt_names = {d["start"]: d for d in sched.describe_slots([i.alternative for i in plan if i.alternative])}
+    for item in plan:
+        row = {"start": item.start.astimezone(tz).isoformat(), "free": item.free,
+               "problems": [p.message for p in item.problems]}
+        if item.alternative:
+            row["alternative"] = alt_names[item.alternative.start.astimezone(tz).isoformat()]
+        rows.append(row)
+    print("nothing booked yet: add --yes to book this plan", file=sys.stderr)
+    if args.json:
+        _json(rows)
+        return 0
+    for row, item in zip(rows, plan):
+        when = clock.describe(item.start, tz)
+        if item.free:
+            soft = f" (needs --override: {'; '.join(row['problems'])})" if row["problems"] else ""
+            print(f"{when}  free{soft}")
+        else:
+            alt = row.get("alternative")
+            instead = (f" -> instead {alt['start'][:16].replace('T', ' ')} in {alt['room']}" if alt
+                       else " -> no free time that day or the next")
+            print(f"{when}  {'; '.join(p.message for p in item.blocking)}{instead}")
+    return 0
+
+
+def _referrals(args, sched: Scheduler) -> int:
+    rows = sched.referral_standings(args.expiring, args.client)
+    if args.json:
+        _json(rows)
+        return 0
+    if not rows:
+        print("no referrals")
+    for r in rows:
+        print(f"{r['id']}  {r['client']:<22} {r['used']}/{r['visits']} used, {r['left']} left, expires "
+              f"{r['expires']} ({r['state']})  {r['prescriber']}  {r['area']}")
+    return 0
+
+
+def _slots(args, sched: Scheduler) -> int:
+    slots = sched.find_slots(args.minutes, args.modality, args.therapist, args.room, args.client, args.start,
+                             args.count)
+    rows = sched.describe_slots(slots)
+    if args.json:
+        _json(rows)
+        return 0
+    if not rows:
+        print("no free time found")
+    for r in rows:
+        print(f"{r['start'][:16].replace('T', ' ')}-{r['end'][11:16]}  {r['therapist']} · {r['room']}")
+    return 0
+
+
+def _waitlist(args, sched: Scheduler) -> int:
+    if args.action == "add":
+        print(sched.add_to_waitlist(args.client, args.minutes, args.first, args.last, args.modality,
+                                    args.therapist, args.note).id)
+    elif args.action == "remove":
+        sched.remove_from_waitlist(args.id)
+    elif args.action == "book":
+        _print_booked(sched, sched.book_from_waitlist(args.id, override=args.override), args.json)
+    else:
+        entries = sched.waitlist()
+        matches = {entry.id: slot for entry, slot in sched.waitlist_matches()}
+        names = {c.id: c.name for c in sched.clients()}
+        slot_rows = dict(zip(matches, sched.describe_slots(list(matches.values()))))
+        rows = [{**e.to_dict(), "client": names.get(e.client_id, e.client_id), "free": slot_rows.get(e.id)}
+                for e in entries]
+        if args.json:
+            _json(rows)
+            return 0
+        if not rows:
+            print("nobody is waiting")
+        for r in rows:
+            free = r["free"]
+            fits = (f"  FREE NOW: {free['start'][:16].replace('T', ' ')} {free['therapist']} · {free['room']}"
+                    if free else "")
+            print(f"{r['id']}  {r['client']:<22} {r['minutes']} min {r['modality'] or 'any'} "
+                  f"{r['first_day']}..{r['last_day']}{fits}")
+    return 0
+
+
+def _day(args, sched: Scheduler) -> int:
+    rows = sched.day_sheet(args.date, args.therapist)
+    if args.json:
+        _json(rows)
+        return 0
+    columns = ["check_in", "start", "end", "id", "kind", "status", "client", "who", "room", "flags", "referral",
+               "total_units"]
+    table = [{**r, "start": r["start"][11:16], "end": r["end"][11:16], "who": r.get("therapist") or r.get("provider"),
+              "flags": " ".join(r["flags"]), "total_units": r.get("total_units", "")} for r in rows]
+    if args.csv:
+        import csv
+
+        out = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+        out.writeheader()
+        out.writerows(table)
+        return 0
+    if not table:
+        print("no appointments")
+    for r in table:
+        extras = "  ".join(x for x in (r["flags"] and f"flags: {r['flags']}", r["referral"],
+                                       r["total_units"] != "" and f"{r['total_units']} units") if x)
+        print(f"{r['check_in']} in  {r['start']}-{r['end']}  {r['id']}  {r['kind']:<7} {r['status']:<9} "
+              f"{r['client']} · {r['who']} · {r['room']}  {extras}".rstrip())
+    return 0
+
+
+def _hands_on(args, sched: Scheduler) -> int:
+    minutes = {}
+    for pair in args.minutes:
+        code, sep, value = pair.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise BadInput(f"give minutes per code as CODE=MIN, like 97124=38, not {pair!r}")
+        minutes[code.strip()] = int(value)
+    _print_booked(sched, sched.record_hands_on(args.id, minutes), args.json)
+    return 0
+
+
+def _practice(args, sched: Scheduler) -> int:
+    if args.action == "set":
+        uses = None if args.no_shows_use_visits is None else args.no_shows_use_visits == "yes"
+        practice = sched.update_practice(name=args.name, hours=args.hours, turnover_minutes=args.turnover,
+                                         checkin_lead_minutes=args.checkin_lead, no_show_uses_visit=uses)
+    else:
+        practice = sched.practice()
+    if getattr(args, "json", False):
+        _json(practice.to_dict())
+        return 0
+    print(f"{practice.name} · {practice.timezone} · open {practice.hours.describe()}")
+    print(f"turnover {practice.turnover_minutes} min · check-in {practice.checkin_lead_minutes} min before · "
+          f"no-shows {'use' if practice.no_show_uses_visit else 'do not use'} a referral visit")
+    return 0
+
+
+_PLANS = {"referrals": _referrals, "slots": _slots, "waitlist": _waitlist, "day": _day, "hands-on": _hands_on,
+          "practice": _practice}
 
 
 def run(args, sched: Scheduler) -> int:
@@ -258,6 +494,16 @@ def run(args, sched: Scheduler) -> int:
                 _json([r.to_dict() for r in refs])
             for r in refs if not args.json else ():
                 print(f"{r.id}  {r.client_id}  {r.visits} visits  {r.issued} to {r.expires}  {r.prescriber}  {r.area}")
+    elif cmd == "book" and args.kind == "series":
+        return _series(args, sched)
+    elif cmd in _PLANS:
+        return _PLANS[cmd](args, sched)
+    elif cmd == "cancel" and args.rest_of_series:
+        done = sched.cancel_rest_of_series(args.id, args.reason)
+        if args.json:
+            _json(sched.describe(done))
+        for a in done if not args.json else ():
+            print(a.id)
     elif cmd == "book":
         if args.kind == "session":
             appt = sched.book_session(args.client, args.therapist, args.room, args.modality, args.start,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from .core import clock, rules
 from .core.errors import BadInput, NeedsOverride, Refused
-from .core.model import Appointment, Client, Practice, Referral, Room, Staff
+from .core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry
 from .store.folder import Transaction
 from .store.tables import AppointmentBook, Records
 
@@ -57,6 +57,7 @@ class Desk:
         self.staff = Records(tx, Staff)
         self.clients = Records(tx, Client)
         self.referrals = Records(tx, Referral)
+        self.waitlist = Records(tx, WaitEntry)
         self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
 
     def time(self, value: str | datetime) -> datetime:
@@ -96,9 +97,13 @@ class Desk:
         lo, hi = start - _NEAR, end + _NEAR
         return self.book.between(lo, hi, clock.months_between(lo, hi, self.tz))
 
-    def snapshot(self, appts: list[Appointment], nearby: list[Appointment]) -> rules.Snapshot:
+    def snapshot(self, appts: list[Appointment], nearby: list[Appointment],
+                 also: Client | None = None) -> rules.Snapshot:
+        """What the rules need to judge `appts`; `also` adds a client (or a stand-in for any client)."""
         client_ids = {a.client_id for a in appts}
         clients = {c.id: c for c in (self.clients.get(i) for i in client_ids) if c}
+        if also is not None:
+            clients[also.id] = also
         referrals = self.referrals.matching(lambda d: d.get("client_id") in clients)
         history: list[Appointment] = []
         for c in clients.values():

@@ -37,6 +37,7 @@ from .core.model import (
 from .desk import Desk, choice, clean_name, decide
 from .store.folder import DataFolder
 from .store.tables import Records
+from .treatment import TreatmentPlans
 
 DEFAULT_HOURS = ("mon-fri 08:00-19:00", "sat 09:00-14:00")
 
@@ -49,7 +50,7 @@ _NEXT = {
 }
 
 
-class Scheduler:
+class Scheduler(TreatmentPlans):
     """The one service layer. `clock` returns now (UTC); tests and demos pass a fixed one."""
 
     def __init__(self, data_dir: str | Path, clock: Callable[[], datetime] | None = None,
@@ -117,6 +118,29 @@ class Scheduler:
             existing.table.insert(practice.to_dict())
             tx.audit("init", practice=practice.name, timezone=practice.timezone)
         return practice
+
+    def update_practice(self, *, name: str | None = None, hours=None, turnover_minutes: int | None = None,
+                        checkin_lead_minutes: int | None = None, no_show_uses_visit: bool | None = None) -> Practice:
+        with self._write() as desk:
+            changes = {}
+            if name is not None:
+                changes["name"] = clean_name(name, "practice")
+            if hours:
+                changes["hours"] = WeeklyHours.parse(list(hours))
+            for key, value in (("turnover_minutes", turnover_minutes), ("checkin_lead_minutes", checkin_lead_minutes)):
+                if value is not None:
+                    if not 0 <= value <= 120 or value % desk.practice.grid_minutes:
+                        raise BadInput(f"{key.replace('_', ' ')} must be 0 to 120, on the "
+                                       f"{desk.practice.grid_minutes}-minute grid")
+                    changes[key] = value
+            if no_show_uses_visit is not None:
+                changes["no_show_uses_visit"] = no_show_uses_visit
+            practice = replace(desk.practice, **changes)
+            table = Records(desk.tx, Practice).table
+            table.truncate()
+            table.insert(practice.to_dict())
+            desk.tx.audit("practice-edit", changes=sorted(changes))
+            return practice
 
     def is_set_up(self) -> bool:
         return (self.folder.path / "practice.json").exists()
