@@ -18,6 +18,7 @@ from . import paths
 from .core import clock
 from .core.errors import BadInput, NeedsOverride, SchedulerError
 from .core.model import FLAGS, MODALITIES, Payer, Role, RoomKind
+from .ical import cli as ical_cli
 from .service import Scheduler
 
 log = logging.getLogger("tui_scheduler")
@@ -230,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="check the data folder's integrity")
     s = sub.add_parser("demo", help="fill the data folder with a demo practice")
     s.add_argument("--timezone", default="America/Chicago")
+    ical_cli.add_commands(sub)
     return p
 
 
@@ -251,6 +253,18 @@ def _time_or_day(text: str, end: bool) -> str:
         day = clock.parse_date(text) + timedelta(days=1 if end else 0)
         return f"{day} 00:00"
     return text
+
+
+def _listing(items, as_json: bool, line, empty: str = "") -> int:
+    """Records (or plain dict rows) as a JSON array, or one line each."""
+    if as_json:
+        _json([r if isinstance(r, dict) else r.to_dict() for r in items])
+        return 0
+    if not items and empty:
+        print(empty)
+    for r in items:
+        print(line(r))
+    return 0
 
 
 def _print_appointments(sched: Scheduler, appts, as_json: bool) -> None:
@@ -327,30 +341,17 @@ def _series(args, sched: Scheduler) -> int:
 
 
 def _referrals(args, sched: Scheduler) -> int:
-    rows = sched.referral_standings(args.expiring, args.client)
-    if args.json:
-        _json(rows)
-        return 0
-    if not rows:
-        print("no referrals")
-    for r in rows:
-        print(f"{r['id']}  {r['client']:<22} {r['used']}/{r['visits']} used, {r['left']} left, expires "
-              f"{r['expires']} ({r['state']})  {r['prescriber']}  {r['area']}")
-    return 0
+    return _listing(sched.referral_standings(args.expiring, args.client), args.json, lambda r: (
+        f"{r['id']}  {r['client']:<22} {r['used']}/{r['visits']} used, {r['left']} left, expires "
+        f"{r['expires']} ({r['state']})  {r['prescriber']}  {r['area']}"), empty="no referrals")
 
 
 def _slots(args, sched: Scheduler) -> int:
     slots = sched.find_slots(args.minutes, args.modality, args.therapist, args.room, args.client, args.start,
                              args.count)
-    rows = sched.describe_slots(slots)
-    if args.json:
-        _json(rows)
-        return 0
-    if not rows:
-        print("no free time found")
-    for r in rows:
-        print(f"{r['start'][:16].replace('T', ' ')}-{r['end'][11:16]}  {r['therapist']} · {r['room']}")
-    return 0
+    return _listing(sched.describe_slots(slots), args.json, lambda r: (
+        f"{r['start'][:16].replace('T', ' ')}-{r['end'][11:16]}  {r['therapist']} · {r['room']}"),
+        empty="no free time found")
 
 
 def _waitlist(args, sched: Scheduler) -> int:
@@ -455,11 +456,8 @@ def run(args, sched: Scheduler) -> int:
         if args.action == "add":
             print(sched.add_room(args.name, args.kind).id)
         else:
-            rooms = sched.rooms()
-            if args.json:
-                _json([r.to_dict() for r in rooms])
-            for r in rooms if not args.json else ():
-                print(f"{r.id}  {r.name:<20} {r.kind}{'' if r.active else ' (not in use)'}")
+            _listing(sched.rooms(), args.json,
+                     lambda r: f"{r.id}  {r.name:<20} {r.kind}{'' if r.active else ' (not in use)'}")
     elif cmd == "staff":
         if args.action == "add":
             print(sched.add_staff(args.name, args.role, args.modality, args.hours).id)
@@ -467,33 +465,22 @@ def run(args, sched: Scheduler) -> int:
             sched.add_time_off(args.name, _time_or_day(args.start, False), _time_or_day(args.end, True),
                                args.reason)
         else:
-            people = sched.staff()
-            if args.json:
-                _json([s.to_dict() for s in people])
-            for s in people if not args.json else ():
-                mods = f" [{', '.join(s.modalities)}]" if s.modalities else ""
-                print(f"{s.id}  {s.name:<20} {s.role}{mods}  {s.hours.describe()}")
+            _listing(sched.staff(), args.json, lambda s: f"{s.id}  {s.name:<20} {s.role}"
+                     f"{' [' + ', '.join(s.modalities) + ']' if s.modalities else ''}  {s.hours.describe()}")
     elif cmd == "client":
         if args.action == "add":
             print(sched.add_client(args.name, args.payer, args.flag, args.phone, args.email, args.pressure,
                                    args.notes).id)
         else:
-            clients = sched.clients()
-            if args.json:
-                _json([c.to_dict() for c in clients])
-            for c in clients if not args.json else ():
-                flags = f"  flags: {', '.join(c.flags)}" if c.flags else ""
-                print(f"{c.id}  {c.name:<24} {c.payer}{flags}")
+            _listing(sched.clients(), args.json, lambda c: f"{c.id}  {c.name:<24} {c.payer}"
+                     f"{'  flags: ' + ', '.join(c.flags) if c.flags else ''}")
     elif cmd == "referral":
         if args.action == "add":
             print(sched.add_referral(args.client, args.visits, args.expires, args.issued, args.prescriber,
                                      args.area).id)
         else:
-            refs = sched.referrals(args.client)
-            if args.json:
-                _json([r.to_dict() for r in refs])
-            for r in refs if not args.json else ():
-                print(f"{r.id}  {r.client_id}  {r.visits} visits  {r.issued} to {r.expires}  {r.prescriber}  {r.area}")
+            _listing(sched.referrals(args.client), args.json, lambda r: f"{r.id}  {r.client_id}  {r.visits} visits  "
+                     f"{r.issued} to {r.expires}  {r.prescriber}  {r.area}")
     elif cmd == "book" and args.kind == "series":
         return _series(args, sched)
     elif cmd in _PLANS:

@@ -81,7 +81,7 @@ class Desk:
         ):
             hits = [d for d in raw if pick(d)]
             if len(hits) == 1:
-                return records.get(hits[0]["id"])
+                return records.get(hits[0].get("id"))
             if len(hits) > 1:
                 names = ", ".join(f"{d.get('name')} ({d.get('id')})" for d in hits[:5])
                 raise BadInput(f"{key!r} could be several {what}s: {names}; use the id")

@@ -362,27 +362,23 @@ class Scheduler(TreatmentPlans):
                                modality=modality, visit_id=host.id, region=(region or "").strip())
             return self._commit_new(desk, appt, override, dry_run, extra_near=(host,))
 
-    def problems_for_session(self, **kwargs) -> list[rules.Problem]:
+    @staticmethod
+    def _verdict(book, **request) -> list[rules.Problem]:
+        try:
+            book(**request, dry_run=True)
+        except _DryRun as result:
+            return result.problems
+        return []
+
+    def problems_for_session(self, **request) -> list[rules.Problem]:
         """The rules' verdict on a session without booking it, for live warnings in a form."""
-        try:
-            self.book_session(**kwargs, dry_run=True)
-        except _DryRun as result:
-            return result.problems
-        return []
+        return self._verdict(self.book_session, **request)
 
-    def problems_for_visit(self, **kwargs) -> list[rules.Problem]:
-        try:
-            self.book_visit(**kwargs, dry_run=True)
-        except _DryRun as result:
-            return result.problems
-        return []
+    def problems_for_visit(self, **request) -> list[rules.Problem]:
+        return self._verdict(self.book_visit, **request)
 
-    def problems_for_spot(self, **kwargs) -> list[rules.Problem]:
-        try:
-            self.book_spot(**kwargs, dry_run=True)
-        except _DryRun as result:
-            return result.problems
-        return []
+    def problems_for_spot(self, **request) -> list[rules.Problem]:
+        return self._verdict(self.book_spot, **request)
 
     # --- changing appointments ---------------------------------------------------------------------
 
@@ -554,6 +550,83 @@ class Scheduler(TreatmentPlans):
                 d["overrides"] = dict(a.overrides)
             out.append(d)
         return out
+
+    # --- for the app's booking forms (added with the TUI) -----------------------------------------
+
+    def staff_for_slot(self, start: str | datetime, minutes: int, room: str, kind: str = "session",
+                       modality: str | None = None, client: str | None = None
+                       ) -> list[tuple[Staff, list[rules.Problem]]]:
+        """Who could take this slot in this room, each with the rules' verdict, free ones first.
+
+        A session offers the therapists certified for `modality`; a visit the chiropractors and physical
+        therapists. Without a client, a stand-in with no flags and no bookings is judged.
+        """
+        from .treatment import ANYONE
+
+        kind = Kind(choice(kind, [Kind.SESSION, Kind.VISIT], "kind"))
+        if kind == Kind.SESSION:
+            modality = choice(modality, MODALITIES, "modality")
+        with self._read() as desk:
+            where = desk.find(desk.rooms, room, "room")
+            who = desk.find(desk.clients, client, "client") if client else ANYONE
+            begin = desk.time(start)
+            if kind == Kind.SESSION:
+                people = [s for s in desk.staff.all() if s.active and s.is_therapist and modality in s.modalities]
+            else:
+                people = [s for s in desk.staff.all()
+                          if s.active and s.role in (Role.CHIROPRACTOR, Role.PHYSICAL_THERAPIST)]
+            nearby = desk.near(begin, begin + timedelta(minutes=minutes))
+            verdicts = []
+            for person in people:
+                draft = self._draft(desk, kind, who, person, where, begin, minutes,
+                                    modality=modality if kind == Kind.SESSION else None)
+                snap = desk.snapshot([draft], nearby, also=who)
+                verdicts.append((person, rules.check(snap, draft, clinical=client is not None)))
+        return sorted(verdicts, key=lambda v: (any(not p.soft for p in v[1]), len(v[1]), v[0].name.casefold()))
+
+    def spot_openings(self, visit: str) -> list[tuple[datetime, Staff, list[rules.Problem]]]:
+        """Where spot work fits inside a visit: each 15-minute start in it with each therapist free then,
+        and the soft warnings booking it would need a reason for (anything refused is left out)."""
+        with self._read() as desk:
+            host = desk.appointment(visit)
+            if host.kind != Kind.VISIT or not host.holds_time:
+                raise Refused(f"{host.id} is a {host.status} {host.kind}; spot work goes inside a booked visit")
+            client, room = desk.clients.get(host.client_id), desk.rooms.get(host.room_id)
+            if client is None or room is None:
+                raise Refused(f"visit {host.id} refers to a client or room that no longer exists")
+            nearby = desk.near(host.start, host.end)
+            therapists = [s for s in desk.staff.all() if s.active and s.is_therapist and s.modalities]
+            openings = []
+            start = host.start
+            while start + timedelta(minutes=15) <= host.end:
+                for person in therapists:
+                    draft = self._draft(desk, Kind.SPOT, client, person, room, start, 15,
+                                        modality=person.modalities[0], visit_id=host.id)
+                    problems = rules.check(desk.snapshot([draft], nearby), draft)
+                    if all(p.soft for p in problems):
+                        openings.append((start, person, problems))
+                start += timedelta(minutes=15)
+        return sorted(openings, key=lambda o: (o[0], o[1].name.casefold()))
+
+    def update_room(self, room: str, *, name: str | None = None, kind: str | None = None,
+                    active: bool | None = None) -> Room:
+        """Rename a room, change its kind, or take it out of use (its past bookings stay)."""
+        with self._write() as desk:
+            found = desk.find(desk.rooms, room, "room")
+            changes = {}
+            if name is not None:
+                changes["name"] = clean_name(name, "room")
+                if any(str(d.get("name", "")).casefold() == changes["name"].casefold() and d.get("id") != found.id
+                       for d in desk.rooms.raw()):
+                    raise Refused(f"there is already a room called {changes['name']!r}")
+            if kind is not None:
+                changes["kind"] = RoomKind(choice(kind, list(RoomKind), "room kind"))
+            if active is not None:
+                changes["active"] = active
+            found = replace(found, **changes)
+            desk.rooms.put(found)
+            desk.tx.audit("room-edit", id=found.id, changes=sorted(changes))
+        return found
 
 
 class _DryRun(Exception):
