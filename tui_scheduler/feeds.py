@@ -1,0 +1,308 @@
+"""Calendar feeds as use cases: which feeds exist, who may read them, and what each one shows.
+
+A feed is one therapist's or provider's appointments, one room's, or the whole practice's, over a window
+of days around today. Subscribed feeds live in the data folder (feeds.json) under a long random token;
+an export is the same feed without a token. The CLI and the feed server both come here; turning what a
+feed shows into iCalendar text is tui_scheduler.ical's job.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from tinydb import Query
+
+from .core import clock, rules
+from .core.errors import BadInput, DataFolderError, Refused
+from .core.model import Appointment, Kind, Role, Status, iso
+from .service import Desk, Scheduler
+from .store.tables import docs, new_code, table
+
+FILE, TABLE = "feeds.json", "feeds"
+SCOPES = ("therapist", "room", "practice")
+PAST_DAYS, FUTURE_DAYS = 30, 180
+MAX_DAYS = 3660
+
+_VISIT_LABEL = {Role.CHIROPRACTOR: "Chiropractic visit", Role.PHYSICAL_THERAPIST: "Physical therapy visit"}
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What a feed shows. `token` is empty for an export, which nobody subscribes to."""
+
+    scope: str
+    target_id: str  # a staff or room id; empty for the whole practice
+    target: str  # its name when the feed was made, for listing
+    full_names: bool = False
+    past_days: int = PAST_DAYS
+    future_days: int = FUTURE_DAYS
+    token: str = ""
+    id: str = ""
+    created: str = ""
+
+    @property
+    def path(self) -> str:
+        return f"/feeds/{self.token}.ics"
+
+    @property
+    def key(self) -> tuple:
+        """Everything that decides a feed's content, whoever asks for it (two tokens may share it)."""
+        return self.scope, self.target_id, self.full_names, self.past_days, self.future_days
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "token": self.token, "scope": self.scope, "target_id": self.target_id,
+                "target": self.target, "full_names": self.full_names, "past_days": self.past_days,
+                "future_days": self.future_days, "created": self.created}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Feed:
+        return cls(scope=d["scope"], target_id=d.get("target_id", ""), target=d.get("target", ""),
+                   full_names=bool(d.get("full_names")), past_days=int(d["past_days"]),
+                   future_days=int(d["future_days"]), token=d["token"], id=d.get("id", ""),
+                   created=d.get("created", ""))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One calendar event exactly as a feed shows it. Frozen and hashable: it is its own cache key, so any
+    change that alters the event's text (a move, a cancellation, a renamed room, the names option) misses."""
+
+    uid: str
+    sequence: int
+    start: datetime
+    end: datetime
+    summary: str
+    description: str
+    location: str
+    categories: tuple[str, ...]
+    cancelled: bool
+    created: datetime | None
+    modified: datetime | None
+    related_to: str = ""  # the UID of the visit a spot is inside
+
+
+@dataclass(frozen=True)
+class Content:
+    """A feed's events at one data revision."""
+
+    name: str
+    timezone: str
+    revision: int
+    today: date
+    entries: list[Entry]
+
+
+def initials(name: str) -> str:
+    """"Amelia Hart" -> "A.H.": enough for a therapist to recognise a client, too little to identify one."""
+    return "".join(f"{part[0].upper()}." for part in name.split() if part[0].isalnum()) or "?"
+
+
+def _days(value: int, what: str) -> int:
+    if not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
+        raise BadInput(f"{what} must be between 0 and {MAX_DAYS} days")
+    return value
+
+
+def _target(desk: Desk, scope: str, name: str | None) -> tuple[str, str]:
+    if scope == "therapist":
+        person = desk.find(desk.staff, name, "staff member")
+        return person.id, person.name
+    if scope == "room":
+        room = desk.find(desk.rooms, name, "room")
+        return room.id, room.name
+    if scope == "practice":
+        return "", desk.practice.name
+    raise BadInput(f"unknown feed scope {scope!r} (one of: {', '.join(SCOPES)})")
+
+
+def describe_feed(sched: Scheduler, scope: str, name: str | None = None, full_names: bool = False,
+                  past_days: int = PAST_DAYS, future_days: int = FUTURE_DAYS) -> Feed:
+    """A feed for export: the target found by id, name or the start of a name, nothing stored."""
+    past, future = _days(past_days, "--past-days"), _days(future_days, "--future-days")
+    with sched.folder.reading() as tx:
+        target_id, target = _target(Desk(tx), scope, name)
+    return Feed(scope, target_id, target, full_names, past, future)
+
+
+def every_feed(sched: Scheduler, full_names: bool = False, past_days: int = PAST_DAYS,
+               future_days: int = FUTURE_DAYS) -> list[Feed]:
+    """The whole practice, then each active staff member, then each active room."""
+    past, future = _days(past_days, "--past-days"), _days(future_days, "--future-days")
+    practice = sched.practice()
+    out = [Feed("practice", "", practice.name, full_names, past, future)]
+    out += [Feed("therapist", s.id, s.name, full_names, past, future) for s in sched.staff() if s.active]
+    out += [Feed("room", r.id, r.name, full_names, past, future) for r in sched.rooms() if r.active]
+    return out
+
+
+# --- subscribed feeds -------------------------------------------------------------------------------
+
+def new_feed(sched: Scheduler, scope: str, name: str | None = None, full_names: bool = False,
+             past_days: int = PAST_DAYS, future_days: int = FUTURE_DAYS) -> Feed:
+    past, future = _days(past_days, "--past-days"), _days(future_days, "--future-days")
+    with sched.folder.transaction(sched.user) as tx:
+        target_id, target = _target(Desk(tx), scope, name)
+        taken = {d.get("id") for d in docs(tx, FILE, TABLE)}
+        feed_id = f"feed-{new_code(4)}"
+        while feed_id in taken:
+            feed_id = f"feed-{new_code(4)}"
+        feed = Feed(scope, target_id, target, full_names, past, future, token=secrets.token_urlsafe(32),
+                    id=feed_id, created=iso(sched.now()))
+        table(tx, FILE, TABLE).insert(feed.to_dict())
+        # the token is a password: the audit log, readable by the whole front desk, names the feed's id
+        tx.audit("feed-new", id=feed.id, scope=scope, target=target_id, full_names=full_names or None)
+    return feed
+
+
+def feeds(sched: Scheduler) -> list[Feed]:
+    with sched.folder.reading() as tx:
+        return _stored(tx)
+
+
+def _stored(tx) -> list[Feed]:
+    out = []
+    for d in docs(tx, FILE, TABLE):
+        try:
+            out.append(Feed.from_dict(d))
+        except (KeyError, TypeError, ValueError):
+            raise DataFolderError(f"{tx.folder.path / FILE}: a feed record is malformed") from None
+    return sorted(out, key=lambda f: (f.created, f.id))
+
+
+def token_of(text: str) -> str:
+    """A token as given on the command line: bare, or the whole path `feeds new` printed."""
+    text = (text or "").strip()
+    text = text.rsplit("/", 1)[-1]
+    return text[:-4] if text.endswith(".ics") else text
+
+
+def revoke(sched: Scheduler, token: str) -> Feed:
+    token = token_of(token)
+    with sched.folder.transaction(sched.user) as tx:
+        feed = match(_stored(tx), token)
+        if feed is None:
+            raise Refused("no feed with that token (see 'tui-scheduler feeds list')")
+        table(tx, FILE, TABLE).remove(Query().token == feed.token)
+        tx.audit("feed-revoke", id=feed.id)
+    return feed
+
+
+def match(stored: list[Feed], token: str) -> Feed | None:
+    """The feed whose token this is, compared in constant time against every stored token, so the time
+    taken says nothing about whether, or how nearly, a guess matched."""
+    given = token.encode()
+    found = None
+    for feed in stored:
+        if hmac.compare_digest(feed.token.encode(), given):
+            found = feed
+    return found
+
+
+# --- what a feed shows --------------------------------------------------------------------------------
+
+def window(feed: Feed, today: date, tz) -> tuple[datetime, datetime]:
+    return clock.day_span(today - timedelta(days=feed.past_days), tz, feed.past_days + feed.future_days + 1)
+
+
+def today(sched: Scheduler, timezone: str) -> date:
+    return clock.local_day(sched.now(), clock.zone(timezone))
+
+
+def content(sched: Scheduler, feed: Feed) -> Content:
+    """The feed's events, read under the folder's lock (the service's reads nest in it) so that they and
+    the revision they are cached under all belong to one commit."""
+    with sched.folder.reading() as tx:
+        desk = Desk(tx)
+        day = clock.local_day(sched.now(), desk.tz)
+        # every appointment in the window, not only the feed's: a spot names the visit it is inside
+        found = sched.appointments(*window(feed, day, desk.tz))
+        staff = {s.id: s for s in desk.staff.all()}
+        names = desk.names()
+        revision = int(tx.manifest.get("revision", 0))
+        practice = desk.practice
+    visits = {a.id: a for a in found if a.kind == Kind.VISIT}
+    if feed.scope == "therapist":
+        mine = [a for a in found if a.staff_id == feed.target_id]
+    elif feed.scope == "room":
+        mine = [a for a in found if a.room_id == feed.target_id]
+    else:
+        mine = found
+    show = _Wording(feed, names, staff, visits, desk.tz)
+    entries = []
+    for a in mine:
+        entries.append(show.appointment(a))
+        if feed.scope == "room":
+            span = rules.room_span(a, practice)
+            if a.holds_time and span and span[1] > a.end:
+                entries.append(show.turnover(a, span[1]))
+    title = practice.name
+    if feed.scope != "practice":
+        title += f": {names.get(feed.target_id, feed.target)}"
+    return Content(title, practice.timezone, revision, day, entries)
+
+
+class _Wording:
+    """Words for each event. Clients appear as initials unless the feed asks for full names; nothing else
+    about a client (phone, email, flags, notes) ever leaves the practice in a feed."""
+
+    def __init__(self, feed: Feed, names: dict, staff: dict, visits: dict, tz):
+        self.feed, self.names, self.staff, self.visits, self.tz = feed, names, staff, visits, tz
+        self._clients: dict[str, str] = {}
+
+    def client(self, client_id: str) -> str:
+        shown = self._clients.get(client_id)
+        if shown is None:
+            name = self.names.get(client_id) or "client"
+            shown = self._clients[client_id] = name if self.feed.full_names else initials(name)
+        return shown
+
+    def _what(self, a: Appointment) -> str:
+        if a.kind == Kind.SESSION:
+            return f"{_label(a.modality or 'massage')} massage"
+        if a.kind == Kind.VISIT:
+            person = self.staff.get(a.staff_id)
+            return _VISIT_LABEL.get(person.role if person else None, "Visit")
+        return f"Spot work ({a.region})" if a.region else "Spot work"
+
+    def appointment(self, a: Appointment) -> Entry:
+        who = self.names.get(a.staff_id, a.staff_id)
+        room = self.names.get(a.room_id, a.room_id)
+        client = self.client(a.client_id)
+        summary = f"{self._what(a)} · {client}"
+        if self.feed.scope != "therapist":
+            summary += f" · {who}"
+        if a.status in (Status.CANCELLED, Status.NO_SHOW):
+            # many calendar apps ignore STATUS in a subscribed feed: say it in the title as well
+            summary = f"{_label(a.status)}: {summary}"
+        lines = [f"Client: {client}", f"{'Provider' if a.kind == Kind.VISIT else 'Therapist'}: {who}",
+                 f"Room: {room}"]
+        if a.modality:
+            lines.append(f"Modality: {_label(a.modality)}")
+        if a.region:
+            lines.append(f"Region: {a.region}")
+        related = ""
+        if a.kind == Kind.SPOT:
+            visit = self.visits.get(a.visit_id or "")
+            if visit:
+                related = visit.uid
+                provider = self.names.get(visit.staff_id, visit.staff_id)
+                lines.append(f"Inside visit {visit.id}: {self._what(visit).lower()} with {provider}, "
+                             f"{visit.start.astimezone(self.tz):%H:%M}-{visit.end.astimezone(self.tz):%H:%M}")
+            else:
+                lines.append(f"Inside visit {a.visit_id}")
+        lines += [f"Status: {a.status}", f"Appointment {a.id}"]
+        categories = (str(a.kind), a.modality) if a.modality else (str(a.kind),)
+        return Entry(a.uid, a.sequence, a.start, a.end, summary, "\n".join(lines), room, categories,
+                     not a.holds_time, a.created, a.updated, related)
+
+    def turnover(self, a: Appointment, until: datetime) -> Entry:
+        room = self.names.get(a.room_id, a.room_id)
+        return Entry(f"turnover-{a.uid}", a.sequence, a.end, until, f"Turnover · {room}",
+                     f"Room turnover after session {a.id}", room, ("turnover",), False, a.created, a.updated)
+
+
+def _label(word: str) -> str:
+    return str(word).replace("-", " ").capitalize()

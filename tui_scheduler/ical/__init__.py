@@ -1,0 +1,1 @@
+"""iCalendar feeds: building them (build.py), serving them (server.py), their commands (cli.py)."""
