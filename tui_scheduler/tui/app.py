@@ -1,64 +1,113 @@
-"""The Textual app. For now one screen: the day's appointments, day by day."""
+"""The Textual app: the calendar, kept live for several front-desk users on one data folder."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+import os
+import tomllib
 from pathlib import Path
+from time import perf_counter
+from typing import Iterable
 
-from textual.app import App, ComposeResult
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.screen import Screen
 
-from ..core import clock
+from .. import paths
 from ..service import Scheduler
+from .screens.calendar import CalendarScreen
+
+log = logging.getLogger("tui_scheduler.tui")
+
+KEYMAP_FILE = "keymap.toml"
+POLL_SECONDS = 1.0  # another user's change shows within this, plus one load
+
+
+def load_keymap(folder: Path) -> dict[str, str]:
+    """Binding id -> keys from keymap.toml (`"book.session" = "b,ctrl+b"`, at the top or under [keymap])."""
+    path = folder / KEYMAP_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        log.warning("keymap %s ignored: %s", path, exc)
+        return {}
+    table = data.get("keymap", data)
+    return {str(k): str(v) for k, v in table.items() if isinstance(v, str)}
 
 
 class SchedulerApp(App):
     TITLE = "tui-scheduler"
+    CSS_PATH = "scheduler.tcss"
     BINDINGS = [
-        Binding("left,p", "day(-1)", "Prev day", id="day.prev"),
-        Binding("right,n", "day(1)", "Next day", id="day.next"),
-        Binding("t", "today", "Today", id="day.today"),
         Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "show_help", "Keys", show=False, id="app.keys"),
     ]
 
-    def __init__(self, scheduler: Scheduler):
+    def __init__(self, scheduler: Scheduler, keymap: dict[str, str] | None = None):
         super().__init__()
+        self.started = perf_counter()
         self.scheduler = scheduler
-        self.practice = scheduler.practice()
-        self.tz = clock.zone(self.practice.timezone)
-        self.day = clock.local_day(scheduler.now(), self.tz)
+        self._stamp = scheduler.folder.revision_stamp()
+        self._keys = keymap or {}
+        if os.environ.get("SSH_CONNECTION"):
+            self.animation_level = "none"  # nothing to animate over a slow link
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="day")
-        yield Footer()
+    def get_default_screen(self) -> Screen:
+        return CalendarScreen(self.scheduler)
+
+    @property
+    def calendar(self) -> CalendarScreen:
+        return self.screen_stack[0]  # type: ignore[return-value]
 
     def on_mount(self) -> None:
-        self.sub_title = self.practice.name
-        self.show_day()
+        if self._keys:
+            self.set_keymap(self._keys)
+        self.set_interval(POLL_SECONDS, self.poll)
+        if not self.is_headless:
+            _log_to_file()
 
-    def show_day(self) -> None:
-        start, end = clock.day_span(self.day, self.tz)
-        rows = self.scheduler.describe(self.scheduler.appointments(start, end))
-        lines = [f"[b]{self.day:%A %Y-%m-%d}[/b]", ""]
-        for r in rows:
-            who = r.get("therapist") or r.get("provider")
-            lines.append(f"{r['start'][11:16]}-{r['end'][11:16]}  {r['kind']:<7} {r['status']:<9} "
-                         f"{r['client']} · {who} · {r['room']}")
-        if not rows:
-            lines.append("no appointments")
-        self.query_one("#day", Static).update("\n".join(lines))
+    def on_calendar_screen_ready(self, message: CalendarScreen.Ready) -> None:
+        if self.started is not None:
+            log.info("started in %.0f ms", (perf_counter() - self.started) * 1000)
+            self.started = None
 
-    def action_day(self, step: int) -> None:
-        self.day += timedelta(days=step)
-        self.show_day()
+    def poll(self) -> None:
+        """A commit by anyone (this app, another user, the CLI) replaces the revision file."""
+        stamp = self.scheduler.folder.revision_stamp()
+        changed = stamp != self._stamp
+        self._stamp = stamp
+        for screen in self.screen_stack:
+            if hasattr(screen, "on_data_changed"):
+                screen.on_data_changed(changed)
 
-    def action_today(self) -> None:
-        self.day = clock.local_day(self.scheduler.now(), self.tz)
-        self.show_day()
+    def action_show_help(self) -> None:
+        self.action_show_help_panel()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every binding of the calendar is in the command palette too, under its own name."""
+        yield from super().get_system_commands(screen)
+        target = self.calendar
+        for binding in target.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                yield SystemCommand(binding.description, binding.tooltip or f"key: {binding.key}",
+                                    lambda action=binding.action: target.run_action(action))
 
 
-def make_app(data_dir: str | Path, clock=None) -> SchedulerApp:
-    """The one app factory, used by the CLI and the tests."""
-    return SchedulerApp(Scheduler(data_dir, clock=clock))
+def _log_to_file() -> None:
+    path = paths.log_file().with_name("app.log")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def make_app(data_dir: str | Path, clock=None, keymap: dict[str, str] | None = None) -> SchedulerApp:
+    """The one app factory, used by the CLI and the tests; the keymap defaults to the user's file."""
+    keys = load_keymap(paths.config_dir()) if keymap is None else keymap
+    return SchedulerApp(Scheduler(data_dir, clock=clock), keys)

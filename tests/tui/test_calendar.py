@@ -1,0 +1,190 @@
+"""The calendar: day and week views at 80x24 and 160x50, navigation, columns, filters, live refresh."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import NOW
+from tui_scheduler.tui.app import load_keymap
+
+from .conftest import app_for, cursor_to, grid, pilot_test, press, screen_text, settle
+
+
+def rows_of(text: str) -> list[str]:
+    return text.splitlines()
+
+
+@pilot_test
+async def test_day_view_80x24_shows_rooms_blocks_turnover_and_now(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        lines = rows_of(text)
+        assert "Test Clinic │ Monday 23 November 2026 │ by room" in lines[0]
+        assert lines[2].split() == ["Adjusting", "Cedar", "Gym", "Willow"]
+        now_row = next(line for line in lines if line.startswith("08:00"))
+        assert now_row.startswith("08:00▶")  # now is 08:00 on the shown day
+        assert "B Ben Flag" in now_row
+        nine = next(line for line in lines if line.startswith("09:00"))
+        assert "B Ann Self" in nine
+        # Ben's 90 minutes end at 09:30; Willow then turns over until 09:45
+        half_past_nine = lines[lines.index(nine) + 2]
+        assert "░░░░" in half_past_nine
+        ten_fifteen = next(line for line in lines if line.startswith("  :15") and "▸" in line and "neck" in line)
+        assert "B▸Daniel neck" in ten_fifteen  # spot work drawn inside Cara's visit
+        assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
+
+
+@pilot_test
+async def test_day_view_160x50_has_full_details(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "│swedish · Maya" in text
+        assert "│09:00-10:00" in text
+        assert "│lymph-drainage · Daniel" in text
+        layout = grid(app).placed
+        assert (layout.first_minute, layout.rows) == (8 * 60, 44)  # 08:00 to 19:00, the opening hours
+        assert "18:00" in text and "19:00" not in text
+
+
+@pilot_test
+async def test_week_view_at_both_sizes(practice):
+    for size in ((80, 24), (160, 50)):
+        app = app_for(practice)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await press(pilot, "w")
+            lines = rows_of(screen_text(app))
+            assert "Week 48: Mon 23 Nov – Sun 29 Nov 2026" in lines[0]
+            heads = lines[1].split()
+            assert heads[:2] == ["Mon", "23•"] and heads[-2:] == ["Sun", "29"]  # today marked
+            layout = grid(app).placed
+            assert len(layout.days) == 7 and layout.width == 28
+            eight = next(line for line in lines if line.startswith("08:00"))
+            assert "B" in eight[6:] and "·" in eight  # Ben's block; Saturday morning is closed
+            assert sum(1 for c in layout.cells.values() if c.offset == 0 and not c.turnover) == 3
+
+
+@pilot_test
+async def test_navigation_days_weeks_today_and_date(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        days = lambda: [str(d) for d in grid(app).placed.days]  # noqa: E731
+        await press(pilot, "n")
+        assert days() == ["2026-11-24"]
+        await press(pilot, "p", "p")
+        assert days() == ["2026-11-22"]
+        await press(pilot, "t")
+        assert days() == ["2026-11-23"]
+        await press(pilot, "N")
+        assert days() == ["2026-11-30"]
+        await press(pilot, "w", "n")
+        assert days()[0] == "2026-12-07" and len(days()) == 7
+        await press(pilot, "g")
+        await pilot.press(*"2027-01-05", "enter")
+        await settle(pilot)
+        assert days()[0] == "2027-01-04"  # the Monday of that week
+        await press(pilot, "w")
+        assert days() == ["2027-01-05"]
+
+
+@pilot_test
+async def test_cursor_moves_and_shows_the_appointment(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "Cedar", "09:30")
+        info = rows_of(screen_text(app))[-2]
+        assert "09:00-10:00 B booked · Ann Self · swedish · Maya · Cedar" in info
+        await press(pilot, "down", "down")
+        assert "turnover" in rows_of(screen_text(app))[-2]
+        await press(pilot, "right")
+        assert "Gym" in rows_of(screen_text(app))[-2]
+
+
+@pilot_test
+async def test_staff_columns_and_filters(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "r")
+        lines = rows_of(screen_text(app))
+        assert "by staff" in lines[0]
+        assert lines[2].split() == ["Daniel", "Maya", "Dr", "Patel", "Lena"]
+        assert "B Cara Ins (spot)" in screen_text(app)  # a spot stands alone in its therapist's column
+        await press(pilot, "f")
+        therapist = app.screen.query_one("#therapist")
+        maya = next(s.id for s in practice.staff() if s.name == "Maya")
+        therapist.value = maya
+        await press(pilot, "ctrl+s")
+        lines = rows_of(screen_text(app))
+        assert "only Maya" in lines[0]
+        assert lines[2].split() == ["Maya"]
+        assert "Ann Self" in screen_text(app) and "Ben Flag" not in screen_text(app)
+        await press(pilot, "r")  # by room, still only Maya's appointments
+        assert "Ann Self" in screen_text(app) and "Cara Ins" not in screen_text(app)
+        await press(pilot, "f")
+        await pilot.click("#clear")
+        await settle(pilot)
+        assert "Cara Ins" in screen_text(app) and "only" not in rows_of(screen_text(app))[0]
+
+
+@pilot_test
+async def test_modality_filter(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "f")
+        app.screen.query_one("#modality").value = "lymph-drainage"
+        await press(pilot, "ctrl+s")
+        text = screen_text(app)
+        assert "Ben Flag" in text and "Ann Self" not in text and "Cara" not in text
+
+
+@pilot_test
+async def test_a_booking_by_another_process_appears_within_two_seconds(practice):
+    app = app_for(practice)
+    exe = Path(sys.executable).with_name("tui-scheduler")
+    env = {**os.environ, "TUI_SCHEDULER_DATA": str(practice.folder.path), "TUI_SCHEDULER_NOW": NOW.isoformat()}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Dan Hsa" not in screen_text(app)
+        done = subprocess.run([str(exe), "book", "session", "--client", "Dan", "--therapist", "Maya", "--room",
+                               "Cedar", "--modality", "swedish", "--start", "2026-11-23 11:00",
+                               "--minutes", "60", "--override", "referral faxed"],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        written = time.monotonic()
+        while "Dan Hsa" not in screen_text(app) and time.monotonic() - written < 2.0:
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+        assert "Dan Hsa" in screen_text(app)
+        assert done.stdout.strip() in app.screen.period.appointments
+
+
+@pilot_test
+async def test_keymap_from_the_config_file(practice, tmp_path):
+    (tmp_path / "keymap.toml").write_text('[keymap]\n"nav.next" = "j"\n"nav.prev" = "k"\n')
+    keys = load_keymap(tmp_path)
+    assert keys == {"nav.next": "j", "nav.prev": "k"}
+    app = app_for(practice, **keys)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "j", "j", "k")
+        assert [str(d) for d in grid(app).placed.days] == ["2026-11-24"]
+        await press(pilot, "n")  # the default key is replaced, not added
+        assert [str(d) for d in grid(app).placed.days] == ["2026-11-24"]
+
+
+def test_a_broken_keymap_file_is_ignored(tmp_path):
+    (tmp_path / "keymap.toml").write_text("this is = = not toml")
+    assert load_keymap(tmp_path) == {}
+    assert load_keymap(tmp_path / "missing") == {}

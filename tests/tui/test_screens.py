@@ -1,0 +1,106 @@
+"""Clients, staff & rooms, and the command palette."""
+
+from __future__ import annotations
+
+from tui_scheduler.core.model import Payer
+
+from .conftest import app_for, grid, pilot_test, press, screen_text, settle
+
+
+@pilot_test
+async def test_clients_search_edit_and_add_with_a_referral(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "c")
+        await pilot.press(*"ben", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.client.name == "Ben Flag"
+        assert screen.query_one("#name").value == "Ben Flag"
+        assert list(screen.query_one("#flags").selected) == ["osteoporosis"]
+        screen.query_one("#phone").value = "555-0199"
+        screen.query_one("#pressure").value = "firm"
+        await press(pilot, "ctrl+s")
+        ben = next(c for c in practice.clients() if c.name == "Ben Flag")
+        assert (ben.phone, ben.pressure, ben.flags) == ("555-0199", "firm", ("osteoporosis",))
+
+        await press(pilot, "ctrl+n")
+        await pilot.press(*"Eve Insured")
+        screen.query_one("#payer").value = "insurance"
+        await press(pilot, "ctrl+s")
+        eve = next(c for c in practice.clients() if c.name == "Eve Insured")
+        assert eve.payer == Payer.INSURANCE
+        screen.query_one("#ref-visits").value = "6"
+        screen.query_one("#ref-expires").value = "2027-01-15"
+        screen.query_one("#ref-prescriber").value = "Dr. Chen"
+        screen.query_one("#ref-area").focus()
+        await press(pilot, "enter")
+        assert [r.visits for r in practice.referrals("Eve")] == [6]
+        assert "6 of 6 visits left" in str(screen.query_one("#referrals").render())
+
+
+@pilot_test
+async def test_a_refused_client_save_keeps_the_typing(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "c", "ctrl+n")
+        screen = app.screen
+        screen.query_one("#phone").value = "555-0100"
+        await press(pilot, "ctrl+s")  # no name
+        assert "a client needs a name" in screen_text(app)
+        assert screen.query_one("#phone").value == "555-0100"
+        await press(pilot, "escape")
+        assert app.screen is app.screen_stack[0]
+
+
+@pilot_test
+async def test_staff_hours_certifications_time_off_and_rooms(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "T")
+        screen = app.screen
+        maya = next(s for s in practice.staff() if s.name == "Maya")
+        screen.open(maya.id)
+        await settle(pilot)
+        screen.query_one("#hours").value = "mon-thu 10:00-18:00"
+        screen.query_one("#modalities").select("myofascial")
+        await press(pilot, "ctrl+s")
+        maya = next(s for s in practice.staff() if s.name == "Maya")
+        assert "myofascial" in maya.modalities and maya.hours.describe().startswith("mon 10:00-18:00")
+        screen.query_one("#off-from").value = "2026-11-27 00:00"
+        screen.query_one("#off-to").value = "2026-11-28 00:00"
+        screen.query_one("#off-reason").value = "course"
+        screen.query_one("#off-reason").focus()
+        await press(pilot, "enter")
+        assert [t.reason for t in next(s for s in practice.staff() if s.name == "Maya").time_off] == ["course"]
+        assert "Off Fri 2026-11-27 00:00" in str(screen.query_one("#time-off").render())
+
+        screen.open("+room")
+        screen.query_one("#name").focus()
+        await pilot.press(*"Birch")
+        await press(pilot, "ctrl+s")
+        assert "Birch" in [r.name for r in practice.rooms()]
+        birch = next(r for r in practice.rooms() if r.name == "Birch")
+        screen.query_one("#active").value = False
+        await press(pilot, "ctrl+s")
+        assert not next(r for r in practice.rooms() if r.name == "Birch").active
+        await press(pilot, "escape")
+        assert birch.id not in [c.id for c in grid(app).placed.columns]  # a room out of use has no column
+
+
+@pilot_test
+async def test_every_calendar_action_is_in_the_command_palette(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Book", "Visit", "Spot", "Move", "Undo", "Day/Week", "Rooms/Staff", "Filter", "Clients",
+                "Staff & rooms", "Next week", "Go to date", "Check in", "No-show", "Cancel appt"} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Day/Week")
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        assert len(grid(app).placed.days) == 7

@@ -1,0 +1,132 @@
+"""Small dialogs: go to a date, filter the calendar, give a reason to override soft warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from ...core import clock
+from ...core.errors import SchedulerError
+from ...core.model import MODALITIES, Appointment, Room, Staff
+from ...core.rules import Problem
+
+
+class Dialog(ModalScreen):
+    """A modal that Escape closes without an answer."""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="dialog.close")]
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def problem_lines(problems: list[Problem]) -> str:
+    """Hard problems refuse; soft ones go through with a reason. Marked by symbol, not only colour."""
+    lines = []
+    for p in problems:
+        if p.soft:
+            lines.append(f"[$warning]⚠ {p.message}[/] [i](needs an override reason)[/i]")
+        else:
+            lines.append(f"[$error]✖ {p.message}[/]")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Filters:
+    therapist: str | None = None
+    room: str | None = None
+    modality: str | None = None
+
+    def keeps(self, a: Appointment) -> bool:
+        return (self.therapist in (None, a.staff_id) and self.room in (None, a.room_id)
+                and self.modality in (None, a.modality))
+
+    def describe(self, names: dict[str, str]) -> str:
+        parts = [names.get(self.therapist, ""), names.get(self.room, ""), self.modality or ""]
+        return ", ".join(p for p in parts if p)
+
+
+class DatePrompt(Dialog):
+    def __init__(self, day: date):
+        super().__init__()
+        self.day = day
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("[b]Go to date[/b] (YYYY-MM-DD)")
+            yield Input(self.day.isoformat(), id="date", compact=True)
+            yield Static(id="error", classes="problems")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            self.dismiss(clock.parse_date(event.value))
+        except SchedulerError as exc:
+            self.query_one("#error", Static).update(f"[$error]{exc.reason}[/]")
+
+
+class FilterScreen(Dialog):
+    BINDINGS = [Binding("ctrl+s", "apply", "Apply", id="filter.apply")]
+
+    def __init__(self, filters: Filters, rooms: list[Room], staff: list[Staff]):
+        super().__init__()
+        self.filters, self.rooms, self.staff = filters, rooms, staff
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("[b]Show only[/b]")
+            with Horizontal(classes="field"):
+                yield Label("Therapist")
+                yield Select([(s.name, s.id) for s in self.staff], prompt="anyone", id="therapist",
+                             value=self.filters.therapist or Select.NULL, compact=True)
+            with Horizontal(classes="field"):
+                yield Label("Room")
+                yield Select([(r.name, r.id) for r in self.rooms], prompt="any room", id="room",
+                             value=self.filters.room or Select.NULL, compact=True)
+            with Horizontal(classes="field"):
+                yield Label("Modality")
+                yield Select([(m, m) for m in MODALITIES], prompt="any modality", id="modality",
+                             value=self.filters.modality or Select.NULL, compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button("Apply", id="apply", variant="primary", compact=True)
+                yield Button("Show all", id="clear", compact=True)
+
+    def _value(self, name: str) -> str | None:
+        value = self.query_one(f"#{name}", Select).value
+        return None if value is Select.NULL else str(value)
+
+    def action_apply(self) -> None:
+        self.dismiss(Filters(self._value("therapist"), self._value("room"), self._value("modality")))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "clear":
+            self.dismiss(Filters())
+        else:
+            self.action_apply()
+
+
+class OverrideScreen(Dialog):
+    """Soft warnings stand in the way: book anyway, for a reason that is recorded."""
+
+    def __init__(self, title: str, problems: list[Problem]):
+        super().__init__()
+        self.title_text, self.problems = title, problems
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"[b]{self.title_text}[/b]")
+            yield Static(problem_lines(self.problems), classes="problems")
+            yield Label("Reason for going ahead (recorded):")
+            yield Input(id="reason", compact=True, placeholder="e.g. cleared by Dr. Chen")
+            yield Static(id="error", classes="problems")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+        else:
+            self.query_one("#error", Static).update("[$error]a reason is needed to go ahead[/]")

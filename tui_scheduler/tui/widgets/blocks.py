@@ -1,0 +1,201 @@
+"""Where each appointment sits on the calendar grid, and the words drawn in its cells.
+
+Pure data, no Textual: the grid widget turns these cells into styled lines. A column is a room or a
+staff member on one day; a row is one slot of the practice's grid (15 minutes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from ...core import clock
+from ...core.hours import WeeklyHours
+from ...core.model import Appointment, Kind, Status
+
+STATUS_LETTER = {
+    Status.BOOKED: "B",
+    Status.ARRIVED: "A",
+    Status.FULFILLED: "F",
+    Status.CANCELLED: "X",
+    Status.NO_SHOW: "N",
+}
+EDGE = "│"  # left edge of a block's lower rows: blocks stay apart without colour
+TURNOVER = "░"
+CLOSED = "·"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One room or one staff member: what a grid column shows."""
+
+    id: str
+    name: str
+    hours: WeeklyHours  # when this room (the practice's hours) or person is there
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one grid cell shows: part of an appointment block, or a room's turnover after a session."""
+
+    appt: Appointment
+    offset: int  # rows since the block's first row
+    turnover: bool = False
+    inner: Appointment | None = None  # spot work drawn inside this visit's row
+
+
+@dataclass
+class Layout:
+    """Appointments placed on a period's grid: `cells[(x, row)]`, x counting day by day, column by column."""
+
+    days: tuple[date, ...]
+    columns: tuple[Column, ...]
+    first_minute: int
+    rows: int
+    grid: int
+    by_room: bool
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    _open: dict[tuple, bool] = field(default_factory=dict, repr=False)
+
+    @property
+    def width(self) -> int:
+        return len(self.days) * len(self.columns)
+
+    def where(self, x: int) -> tuple[date, Column]:
+        return self.days[x // len(self.columns)], self.columns[x % len(self.columns)]
+
+    def minute(self, row: int) -> int:
+        return self.first_minute + row * self.grid
+
+    def is_open(self, x: int, row: int) -> bool:
+        day, column = self.where(x)
+        key = (day.weekday(), column.hours, row)
+        found = self._open.get(key)
+        if found is None:
+            start = self.minute(row)
+            found = self._open[key] = column.hours.covers(day.weekday(), start, start + self.grid)
+        return found
+
+    def find(self, appt_id: str) -> tuple[int, int] | None:
+        """The top-left cell of an appointment's block (a spot's row inside its visit)."""
+        for (x, row), cell in sorted(self.cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            if (cell.appt.id == appt_id and not cell.turnover) or (cell.inner and cell.inner.id == appt_id):
+                return x, row
+        return None
+
+
+def row_bounds(hours: WeeklyHours, appts: list[Appointment], tz: ZoneInfo, grid: int) -> tuple[int, int]:
+    """The first minute and the number of rows: opening hours, widened to show anything booked outside."""
+    first, last = hours.day_bounds() or (8 * 60, 18 * 60)
+    for a in appts:
+        start, end = a.start.astimezone(tz), a.end.astimezone(tz)
+        first = min(first, start.hour * 60 + start.minute)
+        last = max(last, end.hour * 60 + end.minute if end.date() == start.date() else 24 * 60)
+    first -= first % grid
+    return first, math.ceil((last - first) / grid)
+
+
+def place(days: tuple[date, ...], columns: tuple[Column, ...], appts: list[Appointment], tz: ZoneInfo,
+          first_minute: int, rows: int, grid: int, by_room: bool, turnover_minutes: int) -> Layout:
+    layout = Layout(days, columns, first_minute, rows, grid, by_room)
+    day_index = {d: i for i, d in enumerate(days)}
+    col_index = {c.id: i for i, c in enumerate(columns)}
+    shown_visits = {a.id for a in appts if a.kind == Kind.VISIT}
+    # holding appointments claim their cells first; a cancellation shows only where the time is free
+    ordered = sorted(appts, key=lambda a: (not a.holds_time, a.kind == Kind.SPOT, a.start))
+    nested: list[Appointment] = []
+    visit_cells: dict[str, list[tuple[int, int]]] = {}
+    for a in ordered:
+        if by_room and a.kind == Kind.SPOT and a.visit_id in shown_visits:
+            nested.append(a)
+            continue
+        column = col_index.get(a.room_id if by_room else a.staff_id)
+        day = day_index.get(clock.local_day(a.start, tz))
+        if column is None or day is None:
+            continue
+        x = day * len(columns) + column
+        top, bottom = _rows(a.start, a.end, tz, first_minute, grid)
+        for row in range(max(top, 0), min(bottom, rows)):
+            if layout.cells.setdefault((x, row), Cell(a, row - top)).appt is a:
+                visit_cells.setdefault(a.id, []).append((x, row))
+        if by_room and a.kind == Kind.SESSION and a.holds_time and turnover_minutes:
+            after = a.end + timedelta(minutes=turnover_minutes)
+            for row in range(max(bottom, 0), min(_rows(a.end, after, tz, first_minute, grid)[1], rows)):
+                layout.cells.setdefault((x, row), Cell(a, row - top, turnover=True))
+    for spot in nested:
+        top, bottom = _rows(spot.start, spot.end, tz, first_minute, grid)
+        for x, row in visit_cells.get(spot.visit_id or "", ()):
+            cell = layout.cells[(x, row)]
+            if top <= row < bottom and (cell.inner is None or spot.holds_time):
+                layout.cells[(x, row)] = Cell(cell.appt, cell.offset, inner=spot)
+    return layout
+
+
+def _rows(start, end, tz: ZoneInfo, first_minute: int, grid: int) -> tuple[int, int]:
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    top = (a.hour * 60 + a.minute - first_minute) // grid
+    end_minute = b.hour * 60 + b.minute if b.date() == a.date() else 24 * 60
+    return top, math.ceil((end_minute - first_minute) / grid)
+
+
+def initials(name: str) -> str:
+    return "".join(part[0] for part in name.replace(".", " ").split() if part[0].isalpha()).upper()
+
+
+def short_name(name: str) -> str:
+    """How the desk says a colleague's name: "Maya", "Dr. Patel"."""
+    parts = name.split()
+    if len(parts) > 1 and parts[0].rstrip(".").casefold() in ("dr", "prof"):
+        return f"{parts[0]} {parts[-1]}"
+    return parts[0] if parts else name
+
+
+def shortest_fit(width: int, *choices: str) -> str:
+    """The first (longest) wording that fits, else the last one cut to fit."""
+    for text in choices:
+        if len(text) <= width:
+            return text.ljust(width)
+    return fit(choices[-1], width)
+
+
+def _client_names(name: str) -> tuple[str, ...]:
+    parts = name.split()
+    if len(parts) < 2:
+        return (name,)
+    return name, f"{parts[0]} {parts[-1][0]}.", parts[0], initials(name)
+
+
+def fit(text: str, width: int) -> str:
+    return text[:width].ljust(width)
+
+
+def block_text(cell: Cell, width: int, names: dict[str, str], by_room: bool, tz: ZoneInfo) -> str:
+    """The words in one cell of a block: status letter and client on top, then what and who, then when."""
+    a = cell.appt
+    if cell.turnover:
+        return TURNOVER * width
+    letter = STATUS_LETTER[a.status]
+    client = names.get(a.client_id, "?")
+    if cell.offset == 0:
+        spot = " (spot)" if a.kind == Kind.SPOT and not by_room else ""
+        wordings = [f"{letter} {n}{spot}" for n in _client_names(client)]
+        return shortest_fit(width, *wordings, f"{letter}{initials(client)}")
+    if cell.inner is not None or width < 6:
+        return fit(EDGE, width)  # a spot's own text is drawn by the grid, in its own style
+    if cell.offset == 1:
+        other = names.get(a.staff_id if by_room else a.room_id, "?")
+        what = a.modality or str(a.kind)
+        return shortest_fit(width, f"{EDGE}{what} · {short_name(other) if by_room else other}", EDGE + what)
+    if cell.offset == 2:
+        return fit(f"{EDGE}{a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}", width)
+    return fit(EDGE, width)
+
+
+def spot_text(spot: Appointment, width: int, names: dict[str, str]) -> str:
+    """Spot work inside its visit's row: status, therapist and region."""
+    name = names.get(spot.staff_id, "?")
+    head = f"{STATUS_LETTER[spot.status]}▸"
+    what = spot.region or spot.modality or ""
+    return shortest_fit(width, f"{head}{short_name(name)} {what}", f"{head}{short_name(name)}", head + initials(name))

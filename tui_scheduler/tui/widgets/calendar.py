@@ -1,0 +1,341 @@
+"""The calendar grid: one line-rendered widget for a day or a week of rooms or staff.
+
+Lines are built on demand by `render_line`, kept in an LRU cache keyed by what they show, and a cursor move
+repaints only the two rows it touches. The two header lines and the time gutter are drawn by the same
+widget and stay put while the body scrolls, so they can never drift out of step with it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region, Size, Spacing
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...core.model import Appointment, Kind, Status
+from .blocks import CLOSED, Cell, Layout, block_text, spot_text
+
+HEADER = 2
+GUTTER = 6
+DAY_COLUMN_MIN = 12  # a day view column narrower than this scrolls sideways instead
+WEEK_COLUMN_MIN = 2  # status letter and an initial
+
+_STATUS_CLASS = {
+    Status.BOOKED: "",
+    Status.ARRIVED: "calendar--arrived",
+    Status.FULFILLED: "calendar--fulfilled",
+    Status.CANCELLED: "calendar--cancelled",
+    Status.NO_SHOW: "calendar--no-show",
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The cursor's place: a day, a room or staff member, and the start of a grid row."""
+
+    day: date
+    column_id: str
+    minute: int
+    cell: Cell | None
+
+
+class CalendarGrid(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {
+        "calendar--header",
+        "calendar--today",
+        "calendar--gutter",
+        "calendar--hour",
+        "calendar--now",
+        "calendar--cursor",
+        "calendar--closed",
+        "calendar--rule",
+        "calendar--session",
+        "calendar--visit",
+        "calendar--spot",
+        "calendar--arrived",
+        "calendar--fulfilled",
+        "calendar--cancelled",
+        "calendar--no-show",
+        "calendar--turnover",
+        "calendar--marked",
+    }
+    BINDINGS = [
+        Binding("up", "cursor(0, -1)", "Up", show=False, id="grid.up"),
+        Binding("down", "cursor(0, 1)", "Down", show=False, id="grid.down"),
+        Binding("left", "cursor(-1, 0)", "Left", show=False, id="grid.left"),
+        Binding("right", "cursor(1, 0)", "Right", show=False, id="grid.right"),
+        Binding("pageup", "cursor(0, -8)", "Up 2 hours", show=False, id="grid.page_up"),
+        Binding("pagedown", "cursor(0, 8)", "Down 2 hours", show=False, id="grid.page_down"),
+        Binding("home", "cursor_row(0)", "Opening", show=False, id="grid.first_row"),
+        Binding("end", "cursor_row(-1)", "Closing", show=False, id="grid.last_row"),
+    ]
+
+    cursor = reactive((0, 0), always_update=True, repaint=False)
+
+    class CursorMoved(Message):
+        def __init__(self, slot: Slot) -> None:
+            self.slot = slot
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.placed: Layout | None = None
+        self.names: dict[str, str] = {}
+        self.tz: ZoneInfo | None = None
+        self.today: date | None = None
+        self.now_row: int | None = None
+        self.marked: str | None = None  # an appointment being moved
+        self._token = 0  # changes whenever what the lines show changes, so cached lines go stale
+        self._lines: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._styles: dict[tuple[str, ...], Style] = {}
+        self._col_x: list[int] = []
+        self._col_w: list[int] = []
+
+    # --- what to show ----------------------------------------------------------------------------
+
+    def show(self, layout: Layout, names: dict[str, str], tz: ZoneInfo, now: datetime,
+             cursor: tuple[int, int] | None = None) -> None:
+        """Show a newly placed period; without a `cursor` it stays at the same column and time of day."""
+        old = self.placed
+        self.placed, self.names, self.tz = layout, names, tz
+        self._set_now(now)
+        self._measure()
+        if cursor is not None:
+            x, row = cursor
+        elif old is not None:
+            x, row = self.cursor
+            row += (old.first_minute - layout.first_minute) // layout.grid
+        else:
+            x, row = 0, self._start_row()
+        self._invalidate()
+        self.cursor = (min(max(x, 0), layout.width - 1), min(max(row, 0), layout.rows - 1))
+        self.refresh()
+
+    def set_now(self, now: datetime) -> None:
+        if self.placed is not None and self._set_now(now):
+            self._invalidate()
+            self.refresh()
+
+    def _set_now(self, now: datetime) -> bool:
+        """Mark today and the row of "now"; True when that changed what is drawn."""
+        local = now.astimezone(self.tz)
+        minute = local.hour * 60 + local.minute - self.placed.first_minute
+        row = minute // self.placed.grid if 0 <= minute < self.placed.rows * self.placed.grid else None
+        changed = (local.date(), row) != (self.today, self.now_row)
+        self.today, self.now_row = local.date(), row
+        return changed
+
+    def mark(self, appt_id: str | None) -> None:
+        self.marked = appt_id
+        self._invalidate()
+        self.refresh()
+
+    def _invalidate(self) -> None:
+        self._token += 1
+        self._lines.clear()
+        self._styles.clear()
+
+    def _start_row(self) -> int:
+        """Open a period at "now" when it is on screen, else at the start of the day."""
+        return self.now_row if self.now_row is not None and self.today in self.placed.days else 0
+
+    def _measure(self) -> None:
+        """Column widths from the space there is; too many columns scroll sideways."""
+        layout = self.placed
+        per_day = len(layout.columns)
+        room = max(self.size.width - GUTTER, 1)
+        if len(layout.days) == 1:
+            width = max(DAY_COLUMN_MIN, room // per_day - 1)
+        else:
+            width = max(WEEK_COLUMN_MIN, (room // len(layout.days) - 1) // per_day)
+        self._col_x, self._col_w, x = [], [], 0
+        for _ in layout.days:
+            for c in range(per_day):
+                self._col_x.append(x)
+                self._col_w.append(width)
+                x += width
+                if len(layout.days) == 1 or c == per_day - 1:
+                    x += 1  # a rule between rooms in a day view, between days in a week
+        self.virtual_size = Size(GUTTER + x, HEADER + layout.rows)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.placed is not None:
+            self._measure()
+            self._invalidate()
+            self.scroll_to_cursor()
+
+    # --- the cursor ------------------------------------------------------------------------------
+
+    @property
+    def slot(self) -> Slot | None:
+        if self.placed is None:
+            return None
+        x, row = self.cursor
+        day, column = self.placed.where(x)
+        return Slot(day, column.id, self.placed.minute(row), self.placed.cells.get((x, row)))
+
+    def appointment_at_cursor(self) -> Appointment | None:
+        """The appointment under the cursor: the spot work drawn in a visit's row, else the block."""
+        slot = self.slot
+        if slot is None or slot.cell is None or slot.cell.turnover:
+            return None
+        return slot.cell.inner or slot.cell.appt
+
+    def watch_cursor(self, old: tuple[int, int], new: tuple[int, int]) -> None:
+        if self.placed is None:
+            return
+        for row in {old[1], new[1]}:
+            self.refresh(Region(0, HEADER + row - round(self.scroll_y), self.size.width, 1))
+        self.scroll_to_cursor()
+        self.post_message(self.CursorMoved(self.slot))
+
+    def scroll_to_cursor(self) -> None:
+        if self.placed is None or not self._col_x:
+            return
+        x, row = self.cursor
+        self.scroll_to_region(Region(GUTTER + self._col_x[x], HEADER + row, self._col_w[x], 1),
+                              spacing=Spacing(HEADER, 0, 0, GUTTER), animate=False, force=True)
+
+    def action_cursor(self, dx: int, dy: int) -> None:
+        if self.placed is not None:
+            x, row = self.cursor
+            self.cursor = (min(max(x + dx, 0), self.placed.width - 1), min(max(row + dy, 0), self.placed.rows - 1))
+
+    def action_cursor_row(self, row: int) -> None:
+        if self.placed is not None:
+            self.cursor = (self.cursor[0], row % self.placed.rows)
+
+    def move_cursor_to(self, appt_id: str) -> bool:
+        found = self.placed.find(appt_id) if self.placed else None
+        if found:
+            self.cursor = found
+        return found is not None
+
+    def on_click(self, event: events.Click) -> None:
+        if self.placed is None or event.y < HEADER or event.x < GUTTER:
+            return
+        x = bisect_right(self._col_x, event.x - GUTTER + round(self.scroll_x)) - 1
+        row = event.y - HEADER + round(self.scroll_y)
+        if 0 <= x < self.placed.width and 0 <= row < self.placed.rows:
+            self.cursor = (x, row)
+
+    # --- drawing ---------------------------------------------------------------------------------
+
+    def _style(self, *names: str) -> Style:
+        style = self._styles.get(names)
+        if style is None:
+            style = Style()
+            for name in names:
+                if name:
+                    style += self.get_component_rich_style(name, partial=True)
+            self._styles[names] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        """A new theme or stylesheet: every cached line and style is stale."""
+        super().notify_style_update()
+        self._invalidate()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if self.placed is None:
+            return Strip.blank(width, base)
+        if y < HEADER:
+            full = self._cached(("head", y), lambda: self._header_line(y))
+        else:
+            row = y - HEADER + round(self.scroll_y)
+            if row >= self.placed.rows:
+                return Strip.blank(width, base)
+            on_row = self.cursor[0] if self.cursor[1] == row else None
+            full = self._cached(("row", row, on_row), lambda: self._row_line(row, on_row))
+        left = round(self.scroll_x)
+        body = full.crop(GUTTER + left, GUTTER + left + max(width - GUTTER, 0))
+        return Strip.join([full.crop(0, GUTTER), body]).crop_extend(0, width, base)
+
+    def _cached(self, key: tuple, build) -> Strip:
+        key = (self._token, self.size.width, *key)
+        line = self._lines.get(key)
+        if line is None:
+            line = build()
+            self._lines[key] = line
+        return line
+
+    def _header_line(self, y: int) -> Strip:
+        layout = self.placed
+        head = self._style("calendar--header")
+        today = head + self._style("calendar--today")
+        segments = [Segment(" " * GUTTER, self._style("calendar--gutter"))]
+        per_day = len(layout.columns)
+        for d, day in enumerate(layout.days):
+            style = today if day == self.today else head
+            xs = range(d * per_day, (d + 1) * per_day)
+            span = self._col_x[xs[-1]] + self._col_w[xs[-1]] - self._col_x[xs[0]]
+            if y == 0:
+                mark = "•" if day == self.today else ""
+                label = f"{day:%A %d %B %Y}" if len(layout.days) == 1 else f"{day:%a %d}"
+                if span < len(label) + len(mark):
+                    label = f"{day:%a}"[: max(span - len(mark), 0)]
+                segments.append(Segment((label + mark).center(span)[:span], style))
+            else:
+                for x in xs:
+                    name = layout.columns[x % per_day].name
+                    w = self._col_w[x]
+                    # a cut name ("Ce", "Wi") reads better than initials in a narrow week column
+                    segments.append(Segment(name[:w].ljust(w), style))
+                    if len(layout.days) == 1 and x != xs[-1]:
+                        segments.append(Segment(" ", style))
+            segments.append(Segment(" ", head))
+        return Strip(segments)
+
+    def _row_line(self, row: int, cursor_x: int | None) -> Strip:
+        layout = self.placed
+        minute = layout.minute(row)
+        gutter_style = self._style("calendar--gutter", "calendar--hour" if minute % 60 == 0 else "")
+        label = f"{minute // 60:02d}:{minute % 60:02d}" if minute % 60 == 0 else f"  :{minute % 60:02d}"
+        is_now = row == self.now_row and self.today in layout.days
+        if is_now:
+            gutter_style += self._style("calendar--now")
+        segments = [Segment(label + ("▶" if is_now else " "), gutter_style)]
+        rule = self._style("calendar--rule")
+        per_day = len(layout.columns)
+        for x in range(layout.width):
+            segments.extend(self._cell(x, row, cursor_x == x, is_now and layout.where(x)[0] == self.today))
+            if len(layout.days) == 1 or x % per_day == per_day - 1:
+                segments.append(Segment("│", rule))
+        return Strip(segments).simplify()
+
+    def _cell(self, x: int, row: int, under_cursor: bool, now_line: bool) -> list[Segment]:
+        width = self._col_w[x]
+        cell = self.placed.cells.get((x, row))
+        cursor = self._style("calendar--cursor") if under_cursor else Style()
+        if cell is None:
+            if under_cursor:
+                return [Segment("▸".ljust(width), cursor)]
+            closed = not self.placed.is_open(x, row)
+            style = self._style("calendar--closed" if closed else "", "calendar--now" if now_line else "")
+            return [Segment((CLOSED if closed else "─" if now_line else " ") * width, style)]
+        style = self._block_style(cell.appt, cell.turnover) + cursor
+        text = block_text(cell, width, self.names, self.placed.by_room, self.tz)
+        if cell.inner is None or width < 3:
+            return [Segment(text, style)]
+        inner = self._block_style(cell.inner, False) + cursor
+        return [Segment(text[0], style), Segment(spot_text(cell.inner, width - 1, self.names), inner)]
+
+    def _block_style(self, appt: Appointment, turnover: bool) -> Style:
+        if turnover:
+            return self._style("calendar--turnover")
+        kind = {Kind.SESSION: "calendar--session", Kind.VISIT: "calendar--visit", Kind.SPOT: "calendar--spot"}
+        marked = "calendar--marked" if appt.id == self.marked else ""
+        return self._style(kind[appt.kind], _STATUS_CLASS[appt.status], marked)
