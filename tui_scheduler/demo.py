@@ -13,6 +13,7 @@ from pathlib import Path
 from . import paths
 from .core import clock
 from .core.errors import Refused
+from .core.hours import WeeklyHours
 from .core.model import Status
 from .service import Scheduler
 
@@ -71,28 +72,57 @@ def fill_demo(sched: Scheduler, timezone: str = "America/Chicago", seed: int = 7
 
 
 def _book_two_weeks(sched: Scheduler, rng: random.Random, today, tz) -> None:
+    """Each provider and therapist works through their hours with short gaps, as a busy clinic does."""
     now = sched.now()
     clients = [c[0] for c in CLIENTS]
     massage_rooms = [r[0] for r in ROOMS if r[1] == "massage"]
+    week = {name: WeeklyHours.parse(hours) for name, _, hours in THERAPISTS + PROVIDERS}
     for offset in range(-7, 8):
         day = today + timedelta(days=offset)
-        # chiropractic and PT visits, most with spot work by a free therapist
-        for provider, room in (("Dr. Sam Patel", "Adjusting Room"), ("Lena Fischer", "Rehab Gym")):
-            for hour in rng.sample(range(9, 16), 3):
-                visit = _book(sched.book_visit, sched.problems_for_visit, client=rng.choice(clients),
-                              provider=provider, room=room, start=clock.slot_at(day, hour * 60, tz), minutes=45)
-                if visit and rng.random() < 0.7:
-                    _book(sched.book_spot, sched.problems_for_spot, visit=visit.id,
-                          therapist=rng.choice(THERAPISTS)[0], start=visit.start + timedelta(minutes=15),
-                          region=rng.choice(["neck", "low back", "shoulder"]))
-        # full massage sessions
+        # chiropractic and PT visits, most with spot work by a therapist who is free then
+        for (provider, _, _), room in zip(PROVIDERS, ("Adjusting Room", "Rehab Gym")):
+            for start, minutes in _working_day(rng, week[provider], day, (30, 45, 45, 60), busy=0.75):
+                visit = _book_for_someone(rng, clients, sched.book_visit, sched.problems_for_visit,
+                                          provider=provider, room=room, start=clock.slot_at(day, start, tz),
+                                          minutes=minutes)
+                if visit and rng.random() < 0.6:
+                    for therapist in rng.sample([t[0] for t in THERAPISTS], len(THERAPISTS)):
+                        if _book(sched.book_spot, sched.problems_for_spot, visit=visit.id, therapist=therapist,
+                                 start=visit.start + timedelta(minutes=15),
+                                 region=rng.choice(["neck", "low back", "shoulder", "hip"])):
+                            break
+        # full massage sessions, each followed by the room's turnover
         for therapist, mods, _ in THERAPISTS:
-            for hour in sorted(rng.sample(range(8, 18), 4)):
-                _book(sched.book_session, sched.problems_for_session, client=rng.choice(clients),
-                      therapist=therapist, room=rng.choice(massage_rooms), modality=rng.choice(mods),
-                      start=clock.slot_at(day, hour * 60 + rng.choice([0, 30]), tz),
-                      minutes=rng.choice([30, 60, 60, 60, 90]))
+            for start, minutes in _working_day(rng, week[therapist], day, (30, 60, 60, 60, 90), busy=0.7):
+                rooms = rng.sample(massage_rooms, len(massage_rooms))
+                for room in rooms:
+                    if _book_for_someone(rng, clients, sched.book_session, sched.problems_for_session,
+                                         therapist=therapist, room=room, modality=rng.choice(mods),
+                                         start=clock.slot_at(day, start, tz), minutes=minutes):
+                        break
     _settle_the_past(sched, rng, now, today, tz)
+
+
+def _working_day(rng: random.Random, hours: WeeklyHours, day, lengths, busy: float):
+    """(start minute, length) of the appointments one person could take through their hours that day."""
+    for open_, close in hours.spans[day.weekday()]:
+        t = open_
+        while t + min(lengths) <= close:
+            minutes = rng.choice([m for m in lengths if t + m <= close])
+            if rng.random() < busy:
+                yield t, minutes
+                t += minutes + 15
+            else:
+                t += 30
+
+
+def _book_for_someone(rng: random.Random, clients, book, problems_for, **request):
+    """Book the slot for the first of a few clients who is free then."""
+    for client in rng.sample(clients, 4):
+        done = _book(book, problems_for, client=client, **request)
+        if done:
+            return done
+    return None
 
 
 def _book(book, problems_for, **request):
