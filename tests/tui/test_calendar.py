@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.conftest import NOW
 from tui_scheduler.tui.app import load_keymap
 
-from .conftest import app_for, cursor_to, grid, pilot_test, press, screen_text, settle
+from .conftest import app_for, cursor_to, grid, notices, pilot_test, press, screen_text, settle
 
 
 def rows_of(text: str) -> list[str]:
@@ -168,6 +168,26 @@ async def test_a_booking_by_another_process_appears_within_two_seconds(practice)
             await app.workers.wait_for_complete()
         assert "Dan Hsa" in screen_text(app)
         assert done.stdout.strip() in app.screen.period.appointments
+
+
+@pilot_test
+async def test_a_damaged_file_written_behind_its_back_is_reported_and_the_app_keeps_going(practice):
+    app = app_for(practice)
+    month = practice.folder.path / "appointments" / "2026-11.json"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Ann Self" in screen_text(app)
+        damaged = month.read_bytes()[:80]
+        month.write_bytes(damaged)
+        practice.add_room("Annex", "massage")  # any commit: the app sees the revision change and reloads
+        for _ in range(40):
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+            if "2026-11.json is damaged" in notices(app):
+                break
+        assert "2026-11.json is damaged" in notices(app)
+        assert "Ann Self" in screen_text(app)  # what was on screen stays
+        assert app.is_running and month.read_bytes() == damaged
 
 
 @pilot_test

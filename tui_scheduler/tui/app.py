@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from .. import paths
+from ..core.errors import SchedulerError
 from ..service import Scheduler
 from .screens.calendar import CalendarScreen
 
@@ -81,6 +82,18 @@ class SchedulerApp(App):
         for screen in self.screen_stack:
             if hasattr(screen, "on_data_changed"):
                 screen.on_data_changed(changed)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A front desk never gets a traceback: a refusal or a data-folder problem is said in one line,
+        anything unexpected goes to the error log. Headless (tests) keeps Textual's fail-fast."""
+        if self.is_headless:
+            super()._handle_exception(error)
+        elif isinstance(error, SchedulerError):
+            self.notify(error.reason, severity="error", timeout=10)
+        else:
+            where = paths.log_exception(error)
+            self.notify(f"unexpected error ({type(error).__name__}); details in {where}", severity="error",
+                        timeout=10)
 
     def action_show_help(self) -> None:
         self.action_show_help_panel()

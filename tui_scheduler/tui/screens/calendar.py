@@ -143,7 +143,12 @@ class CalendarScreen(Screen):
 
     @work(exclusive=True, thread=True, group="period")
     def _load(self, days: tuple[date, ...], by_room: bool, filters: Filters) -> None:
-        period = self.read_period(days, by_room, filters)
+        try:
+            period = self.read_period(days, by_room, filters)
+        except SchedulerError as exc:
+            # a damaged file or a folder busy too long: say so and keep showing what we had
+            self.app.call_from_thread(self.notify, exc.reason, severity="error", timeout=10)
+            return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, period)
 
