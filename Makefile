@@ -20,5 +20,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The clinic-scale benchmark (several minutes): prints the table and writes bench/results.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+# The torture suite at full size (make test runs it small).
+torture: $(STAMP)
+	TORTURE_SCALE=big $(BIN)/python -m pytest tests/torture
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -64,6 +64,8 @@ class Desk:
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise BadInput("a time needs its zone")
+            if not clock.YEARS[0] <= value.year <= clock.YEARS[1]:
+                raise BadInput(f"{value:%Y-%m-%d} is outside the years {clock.YEARS[0]}-{clock.YEARS[1]}")
             return value.astimezone(timezone.utc)
         return clock.parse_local(value, self.tz)
 

@@ -291,6 +291,8 @@ class Scheduler(TreatmentPlans):
             raise BadInput("minutes must be a whole number")
         if minutes <= 0:
             raise Refused("the end must be after the start")
+        if minutes > 24 * 60:  # before any arithmetic: a huge number would overflow the date
+            raise Refused(f"an appointment lasts at most a day, not {minutes} minutes")
         now = self.now()
         return Appointment(
             id=desk.book.new_id(start),

@@ -381,6 +381,26 @@ class TreatmentPlans:
                 row["total_units"] = sum(row["units"].values())
         return rows
 
+    def referral_note_for(self, client: str, start: str | datetime) -> str:
+        """What a new session for `client` at `start` would count as ('visit 3 of 6, expires ...'), or ''.
+        For a booking form, before anything is booked: the visits are numbered in time order."""
+        with self._read() as desk:
+            who = desk.find(desk.clients, client, "client")
+            if not who.needs_referral:
+                return ""
+            when = desk.time(start)
+            refs = desk.referrals.matching(lambda d: d.get("client_id") == who.id)
+            counted = self._allocation(desk, who.id)
+            history = [a for booked in counted.by_referral.values() for a in booked] + counted.uncovered
+            draft = Appointment(id="(draft)", uid="", kind=Kind.SESSION, start=when, end=when + timedelta(minutes=1),
+                                client_id=who.id, staff_id="", room_id="")
+            found = allocate(refs, history + [draft], desk.practice.no_show_uses_visit, desk.tz).visit_of.get(
+                draft.id)
+        if not found:
+            return ""
+        ref, number = found
+        return f"visit {number} of {ref.visits}, expires {ref.expires}"
+
 
 def _referral_state(a: Appointment, client: Client | None, allocation) -> str:
     if client is None or not client.needs_referral or a.kind == Kind.VISIT:

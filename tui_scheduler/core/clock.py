@@ -24,11 +24,17 @@ def zone(name: str) -> ZoneInfo:
         raise BadInput(f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)") from None
 
 
+YEARS = (1900, 2999)  # far beyond any booking, and far enough from datetime's limits for day arithmetic
+
+
 def parse_date(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise BadInput(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise BadInput(f"{day} is outside the years {YEARS[0]}-{YEARS[1]}")
+    return day
 
 
 def _offset_minutes(text: str) -> int:

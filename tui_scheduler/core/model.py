@@ -6,9 +6,11 @@ Each record converts to and from the plain dict the store keeps on disk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timezone
 from enum import StrEnum
+from types import UnionType
+from typing import Union, get_args, get_origin, get_type_hints
 
 from .errors import BadInput, DataFolderError
 from .hours import WeeklyHours
@@ -321,9 +323,63 @@ def _build(cls, d: dict, **converted):
     return cls(**values)
 
 
+_CHECKS: dict[type, tuple] = {}
+
+
+def _checker(hint):
+    """A fast test that a value has a field's declared type."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, UnionType):
+        parts = [_checker(a) for a in args]
+        return lambda v: any(p(v) for p in parts)
+    if hint is type(None):
+        return lambda v: v is None
+    if origin is tuple:
+        item = _checker(args[0])
+        return lambda v: isinstance(v, tuple) and all(item(x) for x in v)
+    if origin is dict:
+        key, value = _checker(args[0]), _checker(args[1])
+        return lambda v: isinstance(v, dict) and all(key(k) and value(x) for k, x in v.items())
+    if hint in (int, bool):
+        return lambda v: type(v) is hint  # JSON true is not a number of minutes, nor 1 a yes
+    if is_dataclass(hint):
+        return lambda v: isinstance(v, hint) and _typed(v) is v
+    return lambda v: isinstance(v, hint)
+
+
+def _classes(hint) -> tuple | None:
+    """The classes an isinstance() test needs for `hint`, when one is enough (not for int, bool or generics)."""
+    parts = get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+    if all(isinstance(p, type) and p not in (int, bool) and not is_dataclass(p) and not get_args(p)
+           for p in parts):
+        return parts
+    return None
+
+
+def _typed(record):
+    """The record, if every field holds its declared type; a hand-edited file may hold anything.
+
+    Runs for every record read, so most fields take one isinstance() on the instance dict.
+    """
+    plan = _CHECKS.get(type(record))
+    if plan is None:
+        hints = get_type_hints(type(record))
+        simple = [(f.name, _classes(hints[f.name])) for f in fields(record) if _classes(hints[f.name])]
+        other = [(f.name, _checker(hints[f.name])) for f in fields(record) if not _classes(hints[f.name])]
+        plan = _CHECKS[type(record)] = (simple, other)
+    values = record.__dict__
+    for name, classes in plan[0]:
+        if not isinstance(values[name], classes):
+            raise TypeError(f"{name} is {values[name]!r:.40}")
+    for name, ok in plan[1]:
+        if not ok(values[name]):
+            raise TypeError(f"{name} is {values[name]!r:.40}")
+    return record
+
+
 def load_record(cls, d, where: str):
     """Build a record from its stored dict; a missing or malformed field is a damaged file, said plainly."""
     try:
-        return cls.from_dict(d)
+        return _typed(cls.from_dict(d))
     except (KeyError, TypeError, ValueError, AttributeError, BadInput) as exc:
         raise DataFolderError(f"{where}: a {cls.__name__.lower()} record is malformed ({exc!r})") from exc

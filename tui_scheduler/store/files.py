@@ -15,15 +15,18 @@ FILE_MODE = 0o660
 DIR_MODE = 0o2770
 
 
-def describe_os_error(exc: OSError, path: Path, doing: str) -> str:
+def describe_os_error(exc: OSError, path: Path, doing: str, saved: bool = False) -> str:
+    """One line for a person. `saved`: the failure came after a transaction's commit point."""
+    outcome = "the change is saved and will be finished when the folder is next used" if saved \
+        else "nothing was changed"
     if exc.errno == errno.ENOSPC:
-        return f"the disk is full while {doing} {path}: nothing was changed"
+        return f"the disk is full while {doing} {path}: {outcome}"
     if exc.errno == errno.EDQUOT:
-        return f"the disk quota is used up while {doing} {path}: nothing was changed"
+        return f"the disk quota is used up while {doing} {path}: {outcome}"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return f"no permission for {doing} {path} (is your account in the practice's group?)"
     if exc.errno == errno.EROFS:
-        return f"the data folder is on a read-only filesystem ({path}): nothing was changed"
+        return f"the data folder is on a read-only filesystem ({path}): {outcome}"
     return f"failed {doing} {path}: {exc.strerror or exc}"
 
 
@@ -41,12 +44,16 @@ def read_json(path: Path):
     except OSError as exc:
         raise DataFolderError(describe_os_error(exc, path, "reading")) from None
     try:
-        return orjson.loads(raw)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         what = "empty" if not raw.strip() else f"not valid JSON ({exc})"
         raise DataFolderError(
             f"{path} is damaged: {what}. It was left untouched; restore it from a backup or move it aside"
         ) from None
+    if data is None:  # None means "no file yet" to callers: a file holding only null must not pass for that
+        raise DataFolderError(f"{path} is damaged: it holds only null. It was left untouched; restore it "
+                              f"from a backup or move it aside")
+    return data
 
 
 def make_dir(path: Path) -> None:

@@ -76,9 +76,13 @@ class DataFolder:
         """The revision file: commit count, last commit's time and txid, and the txid that last wrote
         each data file. Replaced atomically, so it can be read without the lock."""
         data = read_json(self.path / REVISION)
-        if not isinstance(data, dict):
+        if data is None:
             return {"revision": 0, "files": {}}
-        data.setdefault("files", {})
+        if not (isinstance(data, dict) and isinstance(data.get("revision", 0), int)
+                and isinstance(data.setdefault("files", {}), dict)):
+            # starting again from 0 would make the revision go backwards under every poller
+            raise DataFolderError(f"{self.path / REVISION} is damaged: it is not a revision record. "
+                                  f"It was left untouched; restore it from a backup or move it aside")
         return data
 
     def revision(self) -> int:
@@ -122,6 +126,9 @@ class DataFolder:
         if not self.path.is_dir():
             raise DataFolderError(f"no data folder at {self.path} (run 'tui-scheduler init' first)")
         lock_path = self.path / LOCK
+        if os.statvfs(self.path).f_flag & os.ST_RDONLY:  # access() would blame the person's group
+            raise DataFolderError(f"the data folder {self.path} is on a read-only filesystem: it cannot be used "
+                                  f"until it is mounted read-write")
         if lock_path.exists() and not os.access(lock_path, os.R_OK | os.W_OK):
             raise DataFolderError(f"no permission to use {lock_path} (is your account in the practice's group?)")
         if not lock_path.exists() and not os.access(self.path, os.W_OK | os.X_OK):
@@ -181,7 +188,7 @@ class DataFolder:
         journal = self.path / JOURNAL
         if journal.exists():
             entry = read_json(journal)
-            if not isinstance(entry, dict) or "files" not in entry:
+            if not _journal_ok(entry):
                 raise DataFolderError(f"{journal} is damaged; it was left untouched. Move it aside to go on")
             self._apply(entry)
         if not self._swept:
@@ -206,7 +213,7 @@ class DataFolder:
             os.unlink(self.path / JOURNAL)
             fsync_dir(self.path)
         except OSError as exc:
-            raise DataFolderError(describe_os_error(exc, self.path, "finishing a saved change in")) from None
+            raise DataFolderError(describe_os_error(exc, self.path, "finishing a saved change in", saved=True)) from None
 
     def _sweep(self) -> None:
         """Remove temp files of transactions that crashed before their commit point."""
@@ -217,6 +224,16 @@ class DataFolder:
                         p.unlink()
                     except OSError:
                         pass
+
+
+def _journal_ok(entry) -> bool:
+    """The shape `Transaction.commit` writes; anything else is not ours to roll forward."""
+    return (isinstance(entry, dict) and isinstance(entry.get("txid"), str)
+            and isinstance(entry.get("files"), list)
+            and all(isinstance(f, list) and len(f) == 2 and all(isinstance(p, str) for p in f)
+                    for f in entry["files"])
+            and isinstance(entry.get("audit"), list) and all(isinstance(a, dict) for a in entry["audit"])
+            and isinstance(entry.get("revision"), dict))
 
 
 def _audit_has(audit: Path, txid: str) -> bool:
@@ -237,6 +254,8 @@ class Transaction:
         self.user = user
         self.txid = uuid.uuid4().hex
         self.staged: dict[str, dict] = {}
+        # tables already checked for shape in this transaction, by id; holding them keeps the ids unique
+        self.checked: dict[int, dict] = {}
         self._audit: list[dict] = []
         self.now = datetime.now(timezone.utc)
         self.manifest = folder.manifest()

@@ -54,9 +54,12 @@ def docs(tx: Transaction, rel: str, name: str) -> Iterable[dict]:
     if data is None:
         return ()
     found = data.get(name, {})
+    if tx.checked.get(id(found)) is found:  # a booking reads its month a dozen times: check it once
+        return found.values()
     if not isinstance(found, dict) or not all(isinstance(d, dict) for d in found.values()):
         raise DataFolderError(f"{tx.folder.path / rel} is damaged: table {name!r} is not a set of records. "
                               f"It was left untouched")
+    tx.checked[id(found)] = found
     return found.values()
 
 
@@ -128,11 +131,16 @@ class AppointmentBook:
         return docs(self.tx, self.rel(month), "appointments")
 
     def _load(self, d: dict, month: str) -> Appointment:
-        return load_record(Appointment, d, str(self.tx.folder.path / self.rel(month)))
+        # the file's name is only needed for an error message: no Path per record
+        return load_record(Appointment, d, f"{self.tx.folder.path}/{self.rel(month)}")
 
     def _moved(self) -> dict:
         for d in docs(self.tx, MOVED, "moved"):
-            return dict(d.get("map") or {})
+            found = d.get("map")
+            if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+                raise DataFolderError(f"{self.tx.folder.path / MOVED} is damaged: its map of moved "
+                                      f"appointments is not a map of ids to months. It was left untouched")
+            return dict(found)
         return {}
 
     @staticmethod
@@ -165,10 +173,15 @@ class AppointmentBook:
         lo, hi = iso(start), iso(end)
         out = []
         for month in months:
-            for d in self._raw(month):
-                if d.get("start", "") < hi and d.get("end", "") > lo and (
-                        client_id is None or d.get("client_id") == client_id):
-                    out.append(self._load(d, month))
+            try:
+                for d in self._raw(month):
+                    if d["start"] < hi and d["end"] > lo and (
+                            client_id is None or d.get("client_id") == client_id):
+                        out.append(self._load(d, month))
+            except (KeyError, TypeError):  # a missing time, or one that is not text: skipping it could
+                # hide a booking from the rules
+                raise DataFolderError(f"{self.tx.folder.path / self.rel(month)}: an appointment record is "
+                                      f"malformed (its start or end is not a time). It was left untouched") from None
         return out
 
     def in_months(self, months: list[str]) -> list[Appointment]:
@@ -191,7 +204,8 @@ class AppointmentBook:
         if was and was != month:
             self._table(was).remove(q)
         target = self._table(month)
-        if target.contains(q):
+        # a plain scan: a TinyDB query per record costs milliseconds in a busy month, on every booking
+        if any(d.get("id") == appt.id for d in self._raw(month)):
             target.update(doc, q)
         else:
             target.insert(doc)
