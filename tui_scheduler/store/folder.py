@@ -57,9 +57,9 @@ class DataFolder:
         self.path = Path(path).expanduser().absolute()
         self.lock_timeout = lock_timeout
         self._lock = filelock.FileLock(self.path / LOCK, timeout=lock_timeout, mode=FILE_MODE)
-        # parsed file contents keyed by path, valid while the file's (inode, mtime, size) stays the same:
-        # every commit replaces a file by rename, so a changed file always has a new inode
-        self._cache: dict[str, tuple[tuple, object]] = {}
+        # path -> (version key, parsed content, records built from it): valid while the file's version
+        # and stat stay the same; every commit replaces a file by rename, so a changed file always differs
+        self._cache: dict[str, tuple[tuple, object, dict]] = {}
         self._swept = False
 
     def __repr__(self) -> str:
@@ -172,7 +172,7 @@ class DataFolder:
         data = read_json(path)
         if data is not None and not isinstance(data, dict):
             raise DataFolderError(f"{path} is damaged: it should hold tables of records. It was left untouched")
-        self._cache[rel] = (key, data)
+        self._cache[rel] = (key, data, {})
         return data
 
     def months(self) -> list[str]:
@@ -226,6 +226,14 @@ class DataFolder:
                         pass
 
 
+def _surviving(memo: dict, data: dict) -> dict:
+    """The built records whose stored dicts are still part of a file we just wrote: a commit touches a few
+    records of a month, and the rest need not be built again. A dict edited in place is caught by the
+    reader, which compares its sequence (every change raises it)."""
+    alive = {id(d) for table in data.values() if isinstance(table, dict) for d in table.values()}
+    return {k: v for k, v in memo.items() if isinstance(k, int) and k in alive}
+
+
 def _journal_ok(entry) -> bool:
     """The shape `Transaction.commit` writes; anything else is not ours to roll forward."""
     return (isinstance(entry, dict) and isinstance(entry.get("txid"), str)
@@ -254,8 +262,6 @@ class Transaction:
         self.user = user
         self.txid = uuid.uuid4().hex
         self.staged: dict[str, dict] = {}
-        # tables already checked for shape in this transaction, by id; holding them keeps the ids unique
-        self.checked: dict[int, dict] = {}
         self._audit: list[dict] = []
         self.now = datetime.now(timezone.utc)
         self.manifest = folder.manifest()
@@ -264,6 +270,14 @@ class Transaction:
         if rel in self.staged:
             return self.staged[rel]
         return self.folder.load(rel, self.manifest["files"].get(rel))
+
+    def built(self, rel: str) -> dict | None:
+        """A memo of records built from this file's current content, shared by every transaction until
+        the file changes; None while this transaction has its own staged version of the file."""
+        if rel in self.staged:
+            return None
+        hit = self.folder._cache.get(rel)
+        return hit[2] if hit else None
 
     def stage(self, rel: str, data: dict) -> None:
         self.staged[rel] = data
@@ -304,4 +318,6 @@ class Transaction:
         folder._apply(entry)
         for rel, data in self.staged.items():
             st = os.stat(folder.path / rel)
-            folder._cache[rel] = ((self.txid, st.st_ino, st.st_mtime_ns, st.st_size), data)
+            old = folder._cache.get(rel)
+            folder._cache[rel] = ((self.txid, st.st_ino, st.st_mtime_ns, st.st_size), data,
+                                  _surviving(old[2], data) if old else {})

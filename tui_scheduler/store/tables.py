@@ -48,19 +48,25 @@ def table(tx: Transaction, rel: str, name: str) -> Table:
     return TinyDB(tx, rel, storage=TxStorage).table(name)
 
 
-def docs(tx: Transaction, rel: str, name: str) -> Iterable[dict]:
-    """The records of one table in one file, checked for the shape TinyDB writes."""
+def records_of(tx: Transaction, rel: str, name: str) -> dict[str, dict]:
+    """One table of one file (doc id -> record), checked for the shape TinyDB writes."""
     data = tx.data(rel)
     if data is None:
-        return ()
+        return {}
     found = data.get(name, {})
-    if tx.checked.get(id(found)) is found:  # a booking reads its month a dozen times: check it once
-        return found.values()
+    memo = tx.built(rel)
+    if memo is None and rel in tx.staged or memo is not None and memo.get(("shape", name)) is found:
+        return found  # our own staged data, or already checked since the file last changed
     if not isinstance(found, dict) or not all(isinstance(d, dict) for d in found.values()):
         raise DataFolderError(f"{tx.folder.path / rel} is damaged: table {name!r} is not a set of records. "
                               f"It was left untouched")
-    tx.checked[id(found)] = found
-    return found.values()
+    if memo is not None:
+        memo[("shape", name)] = found
+    return found
+
+
+def docs(tx: Transaction, rel: str, name: str) -> Iterable[dict]:
+    return records_of(tx, rel, name).values()
 
 
 def new_code(length: int) -> str:
@@ -124,15 +130,20 @@ class AppointmentBook:
     def rel(month: str) -> str:
         return f"appointments/{month}.json"
 
-    def _table(self, month: str) -> Table:
-        return table(self.tx, self.rel(month), "appointments")
-
     def _raw(self, month: str) -> Iterable[dict]:
         return docs(self.tx, self.rel(month), "appointments")
 
     def _load(self, d: dict, month: str) -> Appointment:
+        rel = self.rel(month)
+        memo = self.tx.built(rel)
+        hit = memo.get(id(d)) if memo is not None else None
+        if hit and hit[0] is d and hit[1].sequence == d.get("sequence"):
+            return hit[1]
         # the file's name is only needed for an error message: no Path per record
-        return load_record(Appointment, d, f"{self.tx.folder.path}/{self.rel(month)}")
+        appt = load_record(Appointment, d, f"{self.tx.folder.path}/{rel}")
+        if memo is not None:
+            memo[id(d)] = (d, appt)  # holding `d` keeps its id from being reused by another dict
+        return appt
 
     def _moved(self) -> dict:
         for d in docs(self.tx, MOVED, "moved"):
@@ -142,6 +153,20 @@ class AppointmentBook:
                                       f"appointments is not a map of ids to months. It was left untouched")
             return dict(found)
         return {}
+
+    def _stage_month(self, month: str, appt_id: str, doc: dict | None) -> None:
+        """Stage the month with the record `appt_id` replaced by `doc` (added if new, removed if None)."""
+        rel = self.rel(month)
+        data = self.tx.data(rel) or {}
+        table = dict(records_of(self.tx, rel, "appointments"))
+        key = next((k for k, d in table.items() if d.get("id") == appt_id), None)
+        if doc is None:
+            table.pop(key, None)
+        else:
+            if key is None:
+                key = str(max((int(k) for k in table if k.isdigit()), default=0) + 1)
+            table[key] = doc
+        self.tx.stage(rel, {**data, "appointments": table})
 
     @staticmethod
     def _home(appt_id: str) -> str | None:
@@ -196,19 +221,16 @@ class AppointmentBook:
                 return ident
 
     def put(self, appt: Appointment) -> None:
-        """Insert or update; an appointment whose month changed moves to its new partition."""
-        doc = appt.to_dict()
+        """Insert or update; an appointment whose month changed moves to its new partition.
+
+        The month's table is written in TinyDB's own format, but as a new dict beside the cached one:
+        TinyDB's insert and update would rebuild the whole month in Python and edit cached records in place.
+        """
         month = self.month_of(appt.start)
         was = self.month_of_id(appt.id)
-        q = Query().id == appt.id
         if was and was != month:
-            self._table(was).remove(q)
-        target = self._table(month)
-        # a plain scan: a TinyDB query per record costs milliseconds in a busy month, on every booking
-        if any(d.get("id") == appt.id for d in self._raw(month)):
-            target.update(doc, q)
-        else:
-            target.insert(doc)
+            self._stage_month(was, appt.id, None)
+        self._stage_month(month, appt.id, appt.to_dict())
         moved = self._moved()
         away = month if month != self._home(appt.id) else None
         if moved.get(appt.id) != away:
