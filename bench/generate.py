@@ -253,6 +253,7 @@ def generate(out: str | Path, n: int, today: date | None = None, seed: int = 1, 
         f.write(orjson.dumps({"time": now.isoformat(), "user": "bench-generator", "action": "import",
                               "txid": txid, "appointments": len(appts), "clients": len(clients)}) + b"\n")
     replace_atomically(out / REVISION, dumps(revision), TEMP_MARK + txid)
+    Scheduler(out, user="bench-generator").rebuild_visit_index()  # as a real import would
 
     summary = {
         "n": len(appts),

@@ -229,3 +229,36 @@ def test_stale_temp_files_of_a_crash_before_commit_are_swept(tmp_path):
     assert Scheduler(folder).rooms()
     assert not stray.exists()
     assert s.revision() >= 1
+
+
+def test_client_visit_index_stays_in_step_and_check_repairs_it(tmp_path, cli):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    s.add_referral("Cara", 3, "2026-12-31", issued="2026-11-01")
+    a = s.book_session("Cara", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    s.move(a.id, "2026-12-02 10:00")
+    b = s.book_session("Cara", "Maya", "Cedar", "swedish", "2026-11-25 10:00", 60)
+    s.cancel(b.id)
+    assert check_folder(s)[0] == []
+    assert s.referral_standings(client="Cara")[0]["used"] == 1
+    # an index that lost a row (edited by hand, say) is caught, and rebuilt on request
+    bucket = next(p for p in (folder / "visits").glob("*.json") if a.id in p.read_text())
+    bucket.write_text(json.dumps({"visits": {}}))
+    problems, _ = check_folder(Scheduler(folder))
+    assert any("visit index disagrees" in p for p in problems)
+    code, out, err = cli("check", "--rebuild-index", data_dir=folder)
+    assert code == 0 and out.startswith("ok:"), out + err
+    assert Scheduler(folder).referral_standings(client="Cara")[0]["used"] == 1
+
+
+def test_a_folder_without_the_visit_index_counts_from_the_month_files(tmp_path):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    s.add_referral("Cara", 1, "2026-12-31", issued="2026-11-01")
+    s.book_session("Cara", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    for p in (folder / "visits").iterdir():
+        p.unlink()
+    older = Scheduler(folder)
+    assert older.referral_standings(client="Cara")[0]["used"] == 1
+    with pytest.raises(Refused, match="used up"):
+        older.book_session("Cara", "Maya", "Cedar", "swedish", "2026-11-24 12:00", 60)

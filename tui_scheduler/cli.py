@@ -228,7 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-shows-use-visits", choices=["yes", "no"],
                    help="whether a no-show uses up one of a referral's visits")
 
-    sub.add_parser("check", help="check the data folder's integrity")
+    s = sub.add_parser("check", help="check the data folder's integrity")
+    s.add_argument("--rebuild-index", action="store_true",
+                   help="first write the client visit index afresh from the appointments")
     s = sub.add_parser("demo", help="fill the data folder with a demo practice")
     s.add_argument("--timezone", default="America/Chicago")
     ical_cli.add_commands(sub)
@@ -518,6 +520,8 @@ def run(args, sched: Scheduler) -> int:
     elif cmd == "check":
         from .integrity import check_folder
 
+        if args.rebuild_index:
+            sched.rebuild_visit_index()
         problems, summary = check_folder(sched)
         for p in problems:
             print(f"problem: {p}")

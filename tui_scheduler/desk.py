@@ -114,7 +114,7 @@ class Desk:
                 first = min(r.issued for r in mine)
                 last = max(r.expires for r in mine) + timedelta(days=1)
                 lo, hi = clock.day_start(first, self.tz), clock.day_start(last, self.tz)
-                history += self.book.between(lo, hi, clock.months_between(lo, hi, self.tz), client_id=c.id)
+                history += self.book.of_client(c.id, lo, hi, clock.months_between(lo, hi, self.tz))
         by_id = {a.id: a for a in history}
         for a in appts:
             by_id[a.id] = a  # the booking itself counts as it will be

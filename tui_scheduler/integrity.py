@@ -9,6 +9,7 @@ from .core.model import Kind
 from .core.rules import overlaps, room_span
 from .desk import Desk
 from .service import Scheduler
+from .store.tables import docs
 
 
 def _double_bookings(appts, key, span) -> list[str]:
@@ -33,6 +34,22 @@ def _double_bookings(appts, key, span) -> list[str]:
 def _nested(a, b) -> bool:
     """A spot inside its own visit shares that visit's client legitimately."""
     return (a.kind == Kind.SPOT and a.visit_id == b.id) or (b.kind == Kind.SPOT and b.visit_id == a.id)
+
+
+def _visit_index_problems(desk: Desk, months: list[str]) -> list[str]:
+    index = desk.book.visits
+    if not index.ready():
+        return []
+    want = {d.get("id"): index.row(d) for m in months for d in desk.book.raw_month(m)}
+    have = {}
+    for bucket in range(index.BUCKETS):
+        for d in docs(desk.tx, f"visits/{bucket:02d}.json", "visits"):
+            have[d.get("id")] = d
+    wrong = sorted(i for i in want.keys() | have.keys() if want.get(i) != have.get(i))
+    if not wrong:
+        return []
+    return [f"the client visit index disagrees with the appointments for {len(wrong)} of them "
+            f"(first: {wrong[0]}); run 'tui-scheduler check --rebuild-index'"]
 
 
 def check_folder(sched: Scheduler) -> tuple[list[str], str]:
@@ -72,6 +89,7 @@ def check_folder(sched: Scheduler) -> tuple[list[str], str]:
         problems += _double_bookings(appts, lambda a: a.staff_id, lambda a: (a.start, a.end))
         problems += _double_bookings(appts, lambda a: a.client_id, lambda a: (a.start, a.end))
         problems += _double_bookings(appts, lambda a: a.room_id, lambda a: room_span(a, desk.practice))
+        problems += _visit_index_problems(desk, months)
         revision = tx.manifest.get("revision", 0)
     summary = (f"{'ok' if not problems else 'PROBLEMS'}: {len(appts)} appointments in {len(months)} month files, "
                f"{len(rooms)} rooms, {len(staff)} staff, {len(clients)} clients, revision {revision}")

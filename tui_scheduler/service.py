@@ -36,7 +36,7 @@ from .core.model import (
 )
 from .desk import Desk, choice, clean_name, decide
 from .store.folder import DataFolder
-from .store.tables import Records
+from .store.tables import Records, VisitIndex
 from .treatment import TreatmentPlans
 
 DEFAULT_HOURS = ("mon-fri 08:00-19:00", "sat 09:00-14:00")
@@ -116,6 +116,7 @@ class Scheduler(TreatmentPlans):
             if existing.all():
                 raise Refused(f"{self.folder.path} already holds a practice")
             existing.table.insert(practice.to_dict())
+            VisitIndex(tx).rebuild([])
             tx.audit("init", practice=practice.name, timezone=practice.timezone)
         return practice
 
@@ -141,6 +142,14 @@ class Scheduler(TreatmentPlans):
             table.insert(practice.to_dict())
             desk.tx.audit("practice-edit", changes=sorted(changes))
             return practice
+
+    def rebuild_visit_index(self) -> None:
+        """Write each client's visit index afresh from the month files (for folders written by other
+        tools, or to repair one that `check` says disagrees)."""
+        with self._write() as desk:
+            desk.book.visits.rebuild(d for month in self.folder.months()
+                                     for d in desk.book.raw_month(month))
+            desk.tx.audit("visit-index-rebuild")
 
     def is_set_up(self) -> bool:
         return (self.folder.path / "practice.json").exists()

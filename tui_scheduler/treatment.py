@@ -81,7 +81,7 @@ class TreatmentPlans:
         if refs:
             lo = clock.day_start(min(r.issued for r in refs), desk.tz)
             hi = clock.day_start(max(r.expires for r in refs) + timedelta(days=1), desk.tz)
-            history = desk.book.between(lo, hi, clock.months_between(lo, hi, desk.tz), client_id=client_id)
+            history = desk.book.of_client(client_id, lo, hi, clock.months_between(lo, hi, desk.tz))
         return allocate(refs, history, desk.practice.no_show_uses_visit, desk.tz)
 
     def referral_note(self, appt: Appointment) -> str:
@@ -121,7 +121,7 @@ class TreatmentPlans:
         """The therapist this client has seen most over the last half year."""
         now = self.now()
         lo = now - timedelta(days=183)
-        past = desk.book.between(lo, now, clock.months_between(lo, now, desk.tz), client_id=client.id)
+        past = desk.book.of_client(client.id, lo, now, clock.months_between(lo, now, desk.tz))
         seen = Counter(a.staff_id for a in past if a.kind == Kind.SESSION and a.status != Status.CANCELLED)
         return seen.most_common(1)[0][0] if seen else None
 

@@ -111,8 +111,9 @@ def append_line(path: Path, payload: bytes) -> None:
         os.close(fd)
 
 
-def dumps(data) -> bytes:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+def dumps(data, readable: bool = True) -> bytes:
+    """Indented for the files a person may open; compact for indexes only the program reads."""
+    return orjson.dumps(data, option=(orjson.OPT_INDENT_2 if readable else 0) | orjson.OPT_SORT_KEYS)
 
 
 def _unlink_quietly(path: Path) -> None:

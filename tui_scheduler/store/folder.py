@@ -217,7 +217,7 @@ class DataFolder:
 
     def _sweep(self) -> None:
         """Remove temp files of transactions that crashed before their commit point."""
-        for folder in (self.path, self.path / "appointments"):
+        for folder in (self.path, self.path / "appointments", self.path / "visits"):
             if folder.is_dir():
                 for p in folder.glob(f".*{TEMP_MARK}*"):
                     try:
@@ -299,7 +299,7 @@ class Transaction:
                 final = folder.path / rel
                 make_dir(final.parent)
                 tmp = final.with_name(f".{final.name}{tag}")
-                write_new(tmp, dumps(data))
+                write_new(tmp, dumps(data, readable=not rel.startswith("visits/")))
                 written.append(tmp)
                 files.append([str(tmp.relative_to(folder.path)), rel])
             versions = dict(self.manifest["files"])

@@ -7,6 +7,7 @@ per-process copy between transactions and never writes a file by itself.
 from __future__ import annotations
 
 import secrets
+import zlib
 from datetime import datetime
 from typing import Generic, Iterable, TypeVar
 
@@ -69,6 +70,24 @@ def docs(tx: Transaction, rel: str, name: str) -> Iterable[dict]:
     return records_of(tx, rel, name).values()
 
 
+def stage_record(tx: Transaction, rel: str, name: str, ident: str, doc: dict | None) -> None:
+    """Stage the file with the record `ident` replaced by `doc` (added if new, removed if None).
+
+    The table is written in TinyDB's own format, but as a new dict beside the cached one: TinyDB's insert
+    and update would rebuild the whole table in Python and edit cached records in place.
+    """
+    data = tx.data(rel) or {}
+    table = dict(records_of(tx, rel, name))
+    key = next((k for k, d in table.items() if d.get("id") == ident), None)
+    if doc is None:
+        table.pop(key, None)
+    else:
+        if key is None:
+            key = str(max((int(k) for k in table if k.isdigit()), default=0) + 1)
+        table[key] = doc
+    tx.stage(rel, {**data, name: table})
+
+
 def new_code(length: int) -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
 
@@ -125,6 +144,7 @@ class AppointmentBook:
     def __init__(self, tx: Transaction, month_of):
         self.tx = tx
         self.month_of = month_of  # instant -> 'YYYY-MM' in the practice's zone
+        self.visits = VisitIndex(tx)
 
     @staticmethod
     def rel(month: str) -> str:
@@ -155,18 +175,7 @@ class AppointmentBook:
         return {}
 
     def _stage_month(self, month: str, appt_id: str, doc: dict | None) -> None:
-        """Stage the month with the record `appt_id` replaced by `doc` (added if new, removed if None)."""
-        rel = self.rel(month)
-        data = self.tx.data(rel) or {}
-        table = dict(records_of(self.tx, rel, "appointments"))
-        key = next((k for k, d in table.items() if d.get("id") == appt_id), None)
-        if doc is None:
-            table.pop(key, None)
-        else:
-            if key is None:
-                key = str(max((int(k) for k in table if k.isdigit()), default=0) + 1)
-            table[key] = doc
-        self.tx.stage(rel, {**data, "appointments": table})
+        stage_record(self.tx, self.rel(month), "appointments", appt_id, doc)
 
     @staticmethod
     def _home(appt_id: str) -> str | None:
@@ -209,6 +218,16 @@ class AppointmentBook:
                                       f"malformed (its start or end is not a time). It was left untouched") from None
         return out
 
+    def of_client(self, client_id: str, start: datetime, end: datetime, months: list[str]) -> list[Appointment]:
+        """One client's appointments overlapping [start, end), for counting visits: from the client's
+        visit index (one small file) when the folder has one, else from the month files."""
+        if not self.visits.ready():
+            return self.between(start, end, months, client_id=client_id)
+        return self.visits.between(client_id, iso(start), iso(end))
+
+    def raw_month(self, month: str) -> Iterable[dict]:
+        return self._raw(month)
+
     def in_months(self, months: list[str]) -> list[Appointment]:
         return [self._load(d, m) for m in months for d in self._raw(m)]
 
@@ -221,16 +240,16 @@ class AppointmentBook:
                 return ident
 
     def put(self, appt: Appointment) -> None:
-        """Insert or update; an appointment whose month changed moves to its new partition.
-
-        The month's table is written in TinyDB's own format, but as a new dict beside the cached one:
-        TinyDB's insert and update would rebuild the whole month in Python and edit cached records in place.
-        """
+        """Insert or update; an appointment whose month changed moves to its new partition, and the
+        client's visit index follows."""
         month = self.month_of(appt.start)
         was = self.month_of_id(appt.id)
         if was and was != month:
             self._stage_month(was, appt.id, None)
-        self._stage_month(month, appt.id, appt.to_dict())
+        doc = appt.to_dict()
+        self._stage_month(month, appt.id, doc)
+        if self.visits.ready():
+            self.visits.put(doc)
         moved = self._moved()
         away = month if month != self._home(appt.id) else None
         if moved.get(appt.id) != away:
@@ -238,3 +257,53 @@ class AppointmentBook:
             if away:
                 moved[appt.id] = away
             self.tx.stage(MOVED, {"moved": {"1": {"map": moved}}})
+
+
+class VisitIndex:
+    """Each client's appointments in short rows, in a few bucket files by client id.
+
+    Counting a referral's visits needs the client's appointments over months; reading those month files
+    costs milliseconds each, this index one small file. The rows say only what counting needs (who, what,
+    when, status) and become partial appointments that are never shown or written back. Every commit that
+    changes an appointment updates its row in the same transaction, so the two never disagree.
+    """
+
+    BUCKETS = 256  # ~400 rows each at 100,000 appointments: a small file to rewrite per booking
+    READY = "visits/ready.json"  # written by the practice's init (or a rebuild): rows are complete
+    FIELDS = ("id", "client_id", "staff_id", "kind", "status", "start", "end")
+
+    def __init__(self, tx: Transaction):
+        self.tx = tx
+
+    @classmethod
+    def rel(cls, client_id: str) -> str:
+        return f"visits/{zlib.crc32(client_id.encode()) % cls.BUCKETS:02d}.json"
+
+    def ready(self) -> bool:
+        return self.tx.data(self.READY) is not None
+
+    def row(self, doc: dict) -> dict:
+        return {k: doc.get(k) for k in self.FIELDS}
+
+    def put(self, doc: dict) -> None:
+        stage_record(self.tx, self.rel(doc["client_id"]), "visits", doc["id"], self.row(doc))
+
+    def between(self, client_id: str, lo: str, hi: str) -> list[Appointment]:
+        rel = self.rel(client_id)
+        out = []
+        for d in docs(self.tx, rel, "visits"):
+            if d.get("client_id") == client_id and str(d.get("start")) < hi and str(d.get("end")) > lo:
+                out.append(load_record(Appointment, {**d, "uid": "", "room_id": ""},
+                                       f"{self.tx.folder.path}/{rel}"))
+        return out
+
+    def rebuild(self, all_docs: Iterable[dict]) -> None:
+        """Write every bucket from scratch (a new folder, or one written by other tools) and mark ready."""
+        buckets: dict[str, dict] = {f"visits/{b:02d}.json": {} for b in range(self.BUCKETS)}
+        for d in all_docs:
+            table = buckets[self.rel(d["client_id"])]
+            table[str(len(table) + 1)] = self.row(d)
+        for rel, table in buckets.items():
+            if table or self.tx.data(rel) is not None:  # a missing bucket is an empty one
+                self.tx.stage(rel, {"visits": table})
+        self.tx.stage(self.READY, {"index": {"1": {"version": 1, "buckets": self.BUCKETS}}})
