@@ -15,7 +15,7 @@ from tui_scheduler import feeds
 from tui_scheduler.core.errors import BadInput, Refused
 from tui_scheduler.ical.build import FeedBuilder, render
 
-from .conftest import NOW, TZ, small_practice
+from .conftest import TZ, small_practice
 
 CHICAGO = ZoneInfo(TZ)
 

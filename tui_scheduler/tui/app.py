@@ -9,9 +9,12 @@ from pathlib import Path
 from time import perf_counter
 from typing import Iterable
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from .. import paths
 from ..core.errors import SchedulerError
@@ -46,6 +49,9 @@ class SchedulerApp(App):
         Binding("question_mark", "show_help", "Keys", show=False, id="app.keys"),
     ]
 
+    # (waitlist entry, the slot free for it) for every waiting client who fits a free slot now
+    waitlist_fits: reactive[tuple] = reactive(())
+
     def __init__(self, scheduler: Scheduler, keymap: dict[str, str] | None = None):
         super().__init__()
         self.started = perf_counter()
@@ -66,6 +72,7 @@ class SchedulerApp(App):
         if self._keys:
             self.set_keymap(self._keys)
         self.set_interval(POLL_SECONDS, self.poll)
+        self.check_waitlist()
         if not self.is_headless:
             _log_to_file()
 
@@ -80,8 +87,23 @@ class SchedulerApp(App):
         changed = stamp != self._stamp
         self._stamp = stamp
         for screen in self.screen_stack:
-            if hasattr(screen, "on_data_changed"):
+            # a screen still being built (or taken down) has no widgets to refresh
+            if hasattr(screen, "on_data_changed") and screen.is_mounted and screen.children:
                 screen.on_data_changed(changed)
+        if changed:
+            self.check_waitlist()
+
+    @work(exclusive=True, thread=True, group="waitlist")
+    def check_waitlist(self) -> None:
+        """Who on the waitlist fits a free slot now: a search per entry, so off the event loop, and only
+        after a change (a cancellation by anyone frees a slot)."""
+        try:
+            fits = tuple(self.scheduler.waitlist_matches())
+        except SchedulerError as exc:
+            log.warning("waitlist not checked: %s", exc.reason)
+            return
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(setattr, self, "waitlist_fits", fits)
 
     def _handle_exception(self, error: Exception) -> None:
         """A front desk never gets a traceback: a refusal or a data-folder problem is said in one line,
@@ -99,13 +121,20 @@ class SchedulerApp(App):
         self.action_show_help_panel()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every binding of the calendar is in the command palette too, under its own name."""
+        """Every binding of the calendar is in the command palette too, under its own name, and so are
+        those of the screen in front."""
         yield from super().get_system_commands(screen)
         target = self.calendar
         for binding in target.BINDINGS:
             if isinstance(binding, Binding) and binding.description:
                 yield SystemCommand(binding.description, binding.tooltip or f"key: {binding.key}",
                                     lambda action=binding.action: target.run_action(action))
+        if screen is not target:
+            for active in screen.active_bindings.values():
+                if active.node is screen and active.enabled and active.binding.description:
+                    yield SystemCommand(active.binding.description,
+                                        active.binding.tooltip or f"key: {active.binding.key}",
+                                        lambda action=active.binding.action: screen.run_action(action))
 
 
 def _log_to_file() -> None:

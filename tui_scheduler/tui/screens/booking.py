@@ -19,18 +19,27 @@ from ...core.errors import NeedsOverride, Refused, SchedulerError
 from ...core.model import FLAGS, MODALITIES, Appointment, Client, RoomKind
 from ...service import Scheduler
 from .prompts import Dialog, problem_lines
+from .slots import FreeSlotsScreen
 
 SESSION_MINUTES = (30, 45, 60, 75, 90, 120)
 VISIT_MINUTES = (15, 30, 45, 60, 90)
 SHOWN_CLIENTS = 30
+SHOWN_SLOTS = 8
 
 
-def client_info(scheduler: Scheduler, client: Client) -> str:
-    """What the desk must see before confirming: contraindication flags, payer, referral standing."""
+def client_info(scheduler: Scheduler, client: Client, start: str | None = None) -> str:
+    """What the desk must see before confirming: contraindication flags, payer, referral standing, and
+    (given a session's start) which authorized visit this booking would be."""
     parts = [f"[b]{client.name}[/b] · {client.payer}" + (f" · {client.pressure} pressure" if client.pressure else "")]
     if client.flags:
         parts.append("[$warning]⚠ " + "; ".join(FLAGS.get(f, f) for f in client.flags) + "[/]")
     if client.needs_referral:
+        try:
+            note = scheduler.referral_note_for(client.id, start) if start else ""
+        except SchedulerError:  # a start still being typed
+            note = ""
+        if note:
+            parts.append(f"this booking: {note}")
         standings = [r for r in scheduler.referral_standings(client=client.id) if r["state"] != "expired"]
         if standings:
             parts += [f"referral: {r['left']} of {r['visits']} visits left, expires {r['expires']}"
@@ -43,7 +52,12 @@ def client_info(scheduler: Scheduler, client: Client) -> str:
 class BookingScreen(Dialog):
     """A new session (massage) or visit (chiropractic / PT) at a slot."""
 
-    BINDINGS = [Binding("ctrl+s", "book", "Book", id="booking.confirm")]
+    BINDINGS = [
+        Binding("ctrl+s", "book", "Book", id="booking.confirm"),
+        Binding("ctrl+f", "find_free", "Next free", id="booking.find_free",
+                tooltip="The next free times for this client, modality and length"),
+        Binding("ctrl+r", "series", "Series", id="booking.series", tooltip="Plan a series from this form"),
+    ]
 
     def __init__(self, scheduler: Scheduler, kind: str, start: datetime, room: str | None = None,
                  person: str | None = None):
@@ -57,6 +71,8 @@ class BookingScreen(Dialog):
         self.rooms = [r for r in scheduler.rooms() if r.active and r.kind in wanted]
         self.room = room if any(r.id == room for r in self.rooms) else (self.rooms[0].id if self.rooms else None)
         self.person = person
+        # a search for free times keeps the therapist or room only where someone chose it, not a default
+        self.pinned = {"staff"} if person else set()
         staff = {s.id: s for s in scheduler.staff()}
         first = staff[person].modalities[0] if person in staff and staff[person].modalities else "swedish"
         self.modality = first
@@ -97,7 +113,15 @@ class BookingScreen(Dialog):
                 yield Input(placeholder="reason, only for ⚠ warnings", id="override", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Book  ^s", id="book", variant="primary", compact=True)
+                if session:
+                    yield Button("Next free  ^f", id="find-free", compact=True)
+                    yield Button("Series  ^r", id="series", compact=True)
                 yield Button("Close  esc", id="close", compact=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("find_free", "series"):
+            return self.kind == "session"
+        return True
 
     def on_mount(self) -> None:
         self._show_matches("")
@@ -161,8 +185,12 @@ class BookingScreen(Dialog):
         elif event.select.id == "minutes":
             self.minutes = value
         elif event.select.id == "room":
+            if value != self.room:  # not the echo of the value the form opened with
+                self.pinned.add("room")
             self.room = value
         elif event.select.id == "staff":
+            if value != self.person:
+                self.pinned.add("staff")
             self.person = value
         self.recheck(staff_too=event.select.id != "staff")
 
@@ -178,7 +206,9 @@ class BookingScreen(Dialog):
     def recheck(self, staff_too: bool = True) -> None:
         """Re-ask the service who fits and what stands in the way, after any change in the form."""
         info = self.query_one("#client-info", Static)
-        info.update(client_info(self.scheduler, self.client) if self.client else "[dim]no client chosen yet[/dim]")
+        start = self.query_one("#start", Input).value if self.kind == "session" else None
+        info.update(client_info(self.scheduler, self.client, start) if self.client
+                    else "[dim]no client chosen yet[/dim]")
         problems = self.query_one("#problems", Static)
         try:
             if staff_too:
@@ -221,10 +251,58 @@ class BookingScreen(Dialog):
     # --- booking -----------------------------------------------------------------------------------
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "book":
-            self.action_book()
-        else:
-            self.dismiss(None)
+        actions = {"book": self.action_book, "find-free": self.action_find_free, "series": self.action_series}
+        actions.get(event.button.id, self.action_close)()
+
+    # --- next free time and series -----------------------------------------------------------------
+
+    def action_find_free(self) -> None:
+        """Ask the service for the next free times from the form's day; the chosen one fills the form."""
+        problems = self.query_one("#problems", Static)
+        typed = self.query_one("#start", Input).value.split()
+        try:
+            day = clock.parse_date(typed[0]) if typed else None
+        except SchedulerError:
+            day = None  # an unreadable start: search from today
+        staff_id = self.person if "staff" in self.pinned else None
+        room_id = self.room if "room" in self.pinned else None
+        try:
+            slots = self.scheduler.find_slots(self.minutes, modality=self.modality, therapist=staff_id,
+                                              room=room_id, client=self.client.id if self.client else None,
+                                              start_day=day, count=SHOWN_SLOTS)
+        except SchedulerError as exc:
+            problems.update(f"[$error]✖ {exc.reason}[/]")
+            return
+        rows = self.scheduler.describe_slots(slots)
+        if not slots:
+            problems.update("[$error]✖ nothing free in the next three months for this request[/]")
+            return
+        names = {r["therapist_id"]: r["therapist"] for r in rows} | {r["room_id"]: r["room"] for r in rows}
+        title = " · ".join(part for part in (
+            f"{self.minutes} min {self.modality}", self.client.name if self.client else "",
+            names.get(staff_id, ""), names.get(room_id, "")) if part)
+        self.app.push_screen(FreeSlotsScreen(title, slots, rows, self.tz), self._fill)
+
+    def _fill(self, slot) -> None:
+        if slot is None:
+            return
+        self.room, self.person = slot.room_id, slot.staff_id
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#start", Input).value = f"{slot.start.astimezone(self.tz):%Y-%m-%d %H:%M}"
+            self.query_one("#room", Select).value = slot.room_id
+        self.recheck()
+        with self.prevent(Select.Changed):  # the offer may be unchanged, and then leaves the old choice shown
+            self.query_one("#staff", Select).value = slot.staff_id
+        self.query_one("#book", Button).focus()
+
+    def action_series(self) -> None:
+        """Take this form's answers to the series planner (the calendar opens it once this form is closed)."""
+        prefill = dict(client=self.client.id if self.client else None, therapist=self.person, room=self.room,
+                       modality=self.modality, minutes=self.minutes, start=self.query_one("#start", Input).value)
+        self.dismiss(None)
+        self.app.calendar.open_series(**prefill)
+
+    # --- booking -----------------------------------------------------------------------------------
 
     def action_book(self) -> None:
         problems = self.query_one("#problems", Static)

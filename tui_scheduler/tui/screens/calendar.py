@@ -20,7 +20,7 @@ from ...service import Scheduler
 from ..widgets.blocks import STATUS_LETTER, Column, Layout, place, row_bounds
 from ..widgets.calendar import CalendarGrid
 from .details import DetailsScreen
-from .prompts import DatePrompt, FilterScreen, Filters, OverrideScreen
+from .prompts import ConfirmScreen, DatePrompt, FilterScreen, Filters, OverrideScreen
 
 # set_status walks back one step at a time; a fulfilment straight from booked goes back through arrived
 _BACK = {(Status.FULFILLED, Status.BOOKED): (Status.ARRIVED, Status.BOOKED)}
@@ -61,6 +61,9 @@ class CalendarScreen(Screen):
         Binding("d", "status('fulfilled')", "Done", show=False, id="appt.fulfilled", tooltip="Mark fulfilled"),
         Binding("o", "status('no-show')", "No-show", show=False, id="appt.no_show"),
         Binding("x", "cancel_appointment", "Cancel appt", show=False, id="appt.cancel"),
+        Binding("X", "cancel_series", "Cancel rest of series", show=False, id="appt.cancel_series",
+                tooltip="This session and the later ones of its series"),
+        Binding("S", "series", "Series", show=False, id="book.series", tooltip="Plan and book a series of sessions"),
         Binding("escape", "stop_moving", "Stop moving", show=False, id="appt.stop_moving"),
         Binding("w", "toggle_week", "Day/Week", id="view.week"),
         Binding("r", "toggle_columns", "Rooms/Staff", id="view.columns"),
@@ -73,9 +76,12 @@ class CalendarScreen(Screen):
         Binding("g", "go_to_date", "Go to date", show=False, id="nav.date"),
         Binding("c", "clients", "Clients", show=False, id="screen.clients"),
         Binding("T", "team", "Staff & rooms", show=False, id="screen.team"),
+        Binding("W", "waitlist", "Waitlist", show=False, id="screen.waitlist"),
+        Binding("D", "day_sheet", "Day sheet", show=False, id="screen.day",
+                tooltip="The shown day in order: check-in, flags, referral, units"),
     ]
     # actions that need an appointment under the cursor
-    _ON_APPOINTMENT = {"details", "status", "cancel_appointment", "spot"}
+    _ON_APPOINTMENT = {"details", "status", "cancel_appointment", "cancel_series", "spot"}
 
     class Ready(Message):
         """The first period is on screen."""
@@ -108,6 +114,7 @@ class CalendarScreen(Screen):
     def on_mount(self) -> None:
         self.grid.focus()
         self.reload("now")
+        self.watch(self.app, "waitlist_fits", self._show_top, init=False)
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -211,8 +218,10 @@ class CalendarScreen(Screen):
         names = self.period.names if self.period else {}
         shown = "by room" if self.by_room else "by staff"
         filters = self.filters.describe(names)
+        fits = len(self.app.waitlist_fits)
+        badge = f"[b reverse $warning] Waitlist: {fits} fit [/] " if fits else ""
         self.query_one("#topbar", Static).update(
-            f"[b]{self.practice.name}[/b] │ {when} │ {shown}" + (f" │ only {filters}" if filters else ""))
+            badge + f"[b]{self.practice.name}[/b] │ {when} │ {shown}" + (f" │ only {filters}" if filters else ""))
 
     def _show_info(self) -> None:
         grid = self.grid
@@ -267,6 +276,8 @@ class CalendarScreen(Screen):
             appt = self.grid.appointment_at_cursor()
             if action == "spot":
                 return appt is not None and appt.kind in (Kind.VISIT, Kind.SPOT)
+            if action == "cancel_series":
+                return appt is not None and appt.series_id is not None and appt.status == Status.BOOKED
             return appt is not None
         return True
 
@@ -335,6 +346,16 @@ class CalendarScreen(Screen):
 
         self.app.push_screen(TeamScreen(self.scheduler))
 
+    def action_waitlist(self) -> None:
+        from .waitlist import WaitlistScreen
+
+        self.app.push_screen(WaitlistScreen(self.scheduler))
+
+    def action_day_sheet(self) -> None:
+        from .daysheet import DaySheetScreen
+
+        self.app.push_screen(DaySheetScreen(self.scheduler, self.anchor))
+
     # --- booking ---------------------------------------------------------------------------------
 
     def slot_start(self) -> datetime | None:
@@ -363,8 +384,32 @@ class CalendarScreen(Screen):
         if appt is None:
             return
         self.last_change = Change("book", appt.id, f"booking of {self._label(appt)}")
-        self.notify(f"Booked {self._label(appt)}", title="Booked")
+        note = self.scheduler.referral_note(appt)
+        self.notify(f"Booked {self._label(appt)}" + (f"\n{note}" if note else ""), title="Booked")
         self.reload(("appt", appt.id))
+
+    def action_series(self) -> None:
+        slot = self.grid.slot
+        start = self.slot_start()
+        if slot is None or start is None:
+            return
+        self.open_series(room=slot.column_id if self.by_room else None,
+                         therapist=slot.column_id if not self.by_room else None,
+                         start=f"{start.astimezone(self.tz):%Y-%m-%d %H:%M}")
+
+    def open_series(self, **prefill) -> None:
+        """The series planner, filled from the cursor or from a booking form."""
+        from .series import SeriesScreen
+
+        self.app.push_screen(SeriesScreen(self.scheduler, **prefill), self._series_booked)
+
+    def _series_booked(self, booked: list[Appointment] | None) -> None:
+        if not booked:
+            return
+        first = booked[0]
+        self.notify(f"Booked {len(booked)} sessions of a series, the first {self._label(first)}", title="Booked")
+        self.anchor = clock.local_day(first.start, self.tz)
+        self.reload(("appt", first.id))
 
     def action_spot(self) -> None:
         from .booking import SpotScreen
@@ -434,6 +479,23 @@ class CalendarScreen(Screen):
             self.last_change = Change("cancel", appt.id, f"cancellation of {self._label(appt)}", spot_ids=spots)
             self.notify(f"Cancelled {self._label(appt)} (u to undo)")
             self.reload()
+
+    def action_cancel_series(self) -> None:
+        appt = self.grid.appointment_at_cursor()
+        if appt is None or not appt.series_id:
+            return
+        label = self._label(appt)
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            done = self._write(self.scheduler.cancel_rest_of_series, appt.id, "rest of series cancelled at the desk")
+            if done is not None:
+                self.notify(f"Cancelled {len(done)} session(s) of the series from {label} on")
+                self.reload()
+
+        self.app.push_screen(ConfirmScreen(f"Cancel {label} and every later booked session of its series?\n"
+                                           "This cannot be undone with u."), answered)
 
     def action_move(self) -> None:
         if self.moving is not None:

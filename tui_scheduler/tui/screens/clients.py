@@ -41,6 +41,7 @@ class ClientsScreen(Screen):
             with VerticalScroll(id="client-form"):
                 yield Static(id="heading")
                 yield Static(id="message", classes="problems")  # at the top: a refusal is seen at once
+                yield Static(id="referrals", classes="info")  # visits left: what the desk asks about most
                 yield field("Name", Input(id="name", compact=True))
                 yield field("Phone", Input(id="phone", compact=True))
                 yield field("Email", Input(id="email", compact=True))
@@ -51,7 +52,6 @@ class ClientsScreen(Screen):
                 yield field("Notes", Input(id="notes", compact=True))
                 yield Label("Flags (talk to the doctor first):")
                 yield SelectionList(*[(text, code) for code, text in FLAGS.items()], id="flags", compact=True)
-                yield Static(id="referrals", classes="info")
                 yield Label("New referral:")
                 yield field("Visits", Input(id="ref-visits", type="integer", compact=True))
                 yield field("Expires", Input(placeholder="YYYY-MM-DD", id="ref-expires", compact=True))
@@ -122,10 +122,12 @@ class ClientsScreen(Screen):
             self.query_one("#referrals", Static).update("")
             return
         rows = self.scheduler.referral_standings(client=self.client.id)
-        lines = [f"Referral {r['issued']} to {r['expires']} ({r['state']}): {r['left']} of {r['visits']} visits left"
-                 + (f" · {r['prescriber']}" if r["prescriber"] else "") + (f" · {r['area']}" if r["area"] else "")
-                 for r in rows]
-        self.query_one("#referrals", Static).update("\n".join(lines) or "No referrals.")
+        marks = {"active": "[$success]✔ active[/]", "used up": "[$warning]⚠ used up[/]", "expired": "[dim]expired[/dim]"}
+        lines = [f"{marks.get(r['state'], r['state'])} · {r['used']} used, {r['left']} of {r['visits']} visits left · "
+                 f"{r['issued']} to {r['expires']}" + (f" · {r['prescriber']}" if r["prescriber"] else "")
+                 + (f" · {r['area']}" if r["area"] else "") for r in rows]
+        self.query_one("#referrals", Static).update("[b]Referrals[/b]\n" + "\n".join(lines) if lines
+                                                    else "Referrals: none")
 
     def _form(self) -> dict:
         pressure = self.query_one("#pressure", Select).value

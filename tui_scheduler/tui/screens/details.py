@@ -19,6 +19,7 @@ ACTIONS = {
     "fulfilled": "status('fulfilled')",
     "no-show": "status('no-show')",
     "cancel": "cancel_appointment",
+    "series": "cancel_series",
     "move": "move",
     "spot": "spot",
 }
@@ -30,6 +31,7 @@ class DetailsScreen(Dialog):
         Binding("d", "choose('fulfilled')", "Done", id="details.fulfilled"),
         Binding("o", "choose('no-show')", "No-show", id="details.no_show"),
         Binding("x", "choose('cancel')", "Cancel appt", id="details.cancel"),
+        Binding("X", "choose('series')", "Cancel rest of series", id="details.cancel_series"),
         Binding("m", "choose('move')", "Move", id="details.move"),
         Binding("s", "choose('spot')", "Spot", id="details.spot"),
     ]
@@ -60,6 +62,8 @@ class DetailsScreen(Dialog):
         referral = self.scheduler.referral_note(a) if client and client.needs_referral else ""
         if referral:
             lines.append(f"Referral   {referral}")
+        if a.series_id:
+            lines.append(f"Series     {a.series_id}")
         for code, reason in a.overrides.items():
             lines.append(f"Override   {code}: {reason}")
         for spot in sorted(self.spots, key=lambda s: s.start):
@@ -73,9 +77,16 @@ class DetailsScreen(Dialog):
                 yield Button("No-show [o]", id="no-show", compact=True)
                 yield Button("Cancel [x]", id="cancel", compact=True, variant="error")
                 yield Button("Move [m]", id="move", compact=True)
+                if a.series_id and a.status == "booked":
+                    yield Button("Rest of series [X]", id="series", compact=True, variant="error")
                 if a.kind in (Kind.VISIT, Kind.SPOT):
                     yield Button("Spot [s]", id="spot", compact=True)
             yield Label("[dim]Esc closes[/dim]")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if parameters == ("series",):
+            return self.appt.series_id is not None and self.appt.status == "booked"
+        return True
 
     def action_choose(self, what: str) -> None:
         self.dismiss(ACTIONS[what])

@@ -130,3 +130,24 @@ class OverrideScreen(Dialog):
             self.dismiss(event.value.strip())
         else:
             self.query_one("#error", Static).update("[$error]a reason is needed to go ahead[/]")
+
+
+class ConfirmScreen(Dialog):
+    """A yes-or-no question for a change that cannot be undone: y or Enter says yes, n or Esc no."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question)
+            yield Label("[b]y[/b] yes · [b]n[/b] / Esc no")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

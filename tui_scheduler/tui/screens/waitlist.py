@@ -1,0 +1,208 @@
+"""The waitlist: clients waiting for a session that is not free yet; those who fit a slot freed since
+(a cancellation by anyone) are marked FREE NOW, and one key books it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from ...core import clock
+from ...core.errors import NeedsOverride, SchedulerError
+from ...core.model import MODALITIES, WaitEntry
+from ...service import Scheduler
+from .booking import SESSION_MINUTES
+from .clients import field
+from .prompts import Dialog, OverrideScreen
+
+
+class WaitlistScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Calendar", id="waitlist.close"),
+        Binding("b", "book", "Book free slot", id="waitlist.book", tooltip="Book the FREE NOW slot of this entry"),
+        Binding("a", "add", "Add", id="waitlist.add", tooltip="Put a client on the waitlist"),
+        Binding("x,delete", "remove", "Remove", id="waitlist.remove", tooltip="Take this entry off the waitlist"),
+    ]
+
+    def __init__(self, scheduler: Scheduler):
+        super().__init__()
+        self.scheduler = scheduler
+        self.tz = clock.zone(scheduler.practice().timezone)
+        self.entries: list[WaitEntry] = []
+        self.names: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]Waitlist[/b] · b or Enter books a FREE NOW slot · a adds · x removes · Esc back",
+                     id="topbar")
+        yield OptionList(id="entries")
+        yield Static(id="message", classes="problems")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.watch(self.app, "waitlist_fits", self._show, init=False)
+        self.query_one("#entries", OptionList).focus()
+
+    def on_data_changed(self, changed: bool) -> None:
+        if changed:
+            self.reload()
+
+    def reload(self) -> None:
+        sched = self.scheduler
+        self.entries = sched.waitlist()
+        self.names = ({c.id: c.name for c in sched.clients()} | {s.id: s.name for s in sched.staff()}
+                      | {r.id: r.name for r in sched.rooms()})
+        self._show()
+
+    @property
+    def fits(self) -> dict:
+        return {entry.id: slot for entry, slot in self.app.waitlist_fits}
+
+    def _show(self) -> None:
+        entries = self.query_one("#entries", OptionList)
+        keep = entries.highlighted
+        fits = self.fits
+        options = []
+        for e in self.entries:
+            wish = " · ".join(part for part in (f"{e.minutes} min {e.modality or 'any modality'}",
+                                                self.names.get(e.therapist_id, "any therapist"),
+                                                f"{e.first_day:%a %d %b} – {e.last_day:%a %d %b}") if part)
+            text = f"[b]{self.names.get(e.client_id, e.client_id)}[/b] · {wish}" + (f" · {e.note}" if e.note else "")
+            slot = fits.get(e.id)
+            if slot is not None:
+                text += (f"\n  [b reverse $warning] FREE NOW [/] {clock.describe(slot.start, self.tz)}-"
+                         f"{slot.end.astimezone(self.tz):%H:%M} {self.names.get(slot.staff_id, '?')} · "
+                         f"{self.names.get(slot.room_id, '?')}")
+            options.append(Option(text, id=e.id))
+        entries.set_options(options)
+        if options:
+            entries.highlighted = min(keep or 0, len(options) - 1)
+        waiting = len(self.entries)
+        self.query_one("#message", Static).update(
+            f"{len(fits)} of {waiting} waiting fit a free slot now." if waiting else "Nobody is waiting.")
+
+    def _chosen(self) -> WaitEntry | None:
+        entries = self.query_one("#entries", OptionList)
+        if entries.highlighted is None or not self.entries:
+            return None
+        return self.entries[entries.highlighted]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_book()
+
+    def action_book(self) -> None:
+        entry = self._chosen()
+        if entry is None:
+            return
+        who = self.names.get(entry.client_id, entry.client_id)
+        if entry.id not in self.fits:
+            self.notify(f"nothing fitting is free for {who} yet", severity="warning")
+            return
+
+        def attempt(reason: str | None) -> None:
+            try:
+                appt = self.scheduler.book_from_waitlist(entry.id, override=reason)
+            except NeedsOverride as exc:
+                self.app.push_screen(OverrideScreen(f"Book {who}", exc.problems), retry)
+                return
+            except SchedulerError as exc:
+                self.notify(exc.reason, title="Refused", severity="error", timeout=8)
+                return
+            note = self.scheduler.referral_note(appt)
+            self.notify(f"Booked {who} {clock.describe(appt.start, self.tz)} with "
+                        f"{self.names.get(appt.staff_id, '?')} in {self.names.get(appt.room_id, '?')}"
+                        + (f"\n{note}" if note else ""), title="Booked")
+            self._changed()
+
+        def retry(reason: str | None) -> None:
+            if reason:
+                attempt(reason)
+
+        attempt(None)
+
+    def action_add(self) -> None:
+        def added(entry: WaitEntry | None) -> None:
+            if entry is not None:
+                self._changed()
+
+        self.app.push_screen(WaitEntryScreen(self.scheduler), added)
+
+    def action_remove(self) -> None:
+        entry = self._chosen()
+        if entry is None:
+            return
+        try:
+            self.scheduler.remove_from_waitlist(entry.id)
+        except SchedulerError as exc:
+            self.notify(exc.reason, title="Refused", severity="error")
+            return
+        self.notify(f"{self.names.get(entry.client_id, entry.client_id)} is off the waitlist")
+        self._changed()
+
+    def _changed(self) -> None:
+        self.reload()
+        self.app.check_waitlist()  # at once, not at the next poll
+
+
+class WaitEntryScreen(Dialog):
+    """A client waiting for a therapist, modality and length within a range of days."""
+
+    BINDINGS = [Binding("ctrl+s", "add", "Add", id="waitlist.confirm")]
+
+    def __init__(self, scheduler: Scheduler):
+        super().__init__()
+        self.scheduler = scheduler
+        self.today = clock.local_day(scheduler.now(), clock.zone(scheduler.practice().timezone))
+
+    def compose(self) -> ComposeResult:
+        therapists = [s for s in self.scheduler.staff() if s.active and s.is_therapist]
+        with Vertical(classes="dialog"):
+            yield Label("[b]Add to the waitlist[/b]")
+            yield field("Client", Select([(c.name, c.id) for c in self.scheduler.clients()], id="client",
+                                         prompt="choose (type to search)", compact=True))
+            yield field("Minutes", Select([(str(m), m) for m in SESSION_MINUTES], value=60, allow_blank=False,
+                                          id="minutes", compact=True))
+            yield field("Modality", Select([(m, m) for m in MODALITIES], prompt="any", id="modality", compact=True))
+            yield field("Therapist", Select([(s.name, s.id) for s in therapists], prompt="anyone", id="therapist",
+                                            compact=True))
+            yield field("From", Input(self.today.isoformat(), placeholder="YYYY-MM-DD", id="first", compact=True))
+            yield field("To", Input((self.today + timedelta(days=14)).isoformat(), placeholder="YYYY-MM-DD",
+                                    id="last", compact=True))
+            yield field("Note", Input(id="note", compact=True))
+            yield Static(id="problems", classes="problems")
+            with Horizontal(classes="buttons"):
+                yield Button("Add  ^s", id="add", variant="primary", compact=True)
+                yield Button("Close  esc", id="close", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#client", Select).focus()
+
+    def _value(self, name: str):
+        value = self.query_one(f"#{name}", Select).value
+        return None if value is Select.NULL else value
+
+    def action_add(self) -> None:
+        client = self._value("client")
+        if client is None:
+            self.query_one("#problems", Static).update("[$error]✖ choose a client first[/]")
+            return
+        try:
+            entry = self.scheduler.add_to_waitlist(
+                client, self._value("minutes"), self.query_one("#first", Input).value,
+                self.query_one("#last", Input).value, modality=self._value("modality"),
+                therapist=self._value("therapist"), note=self.query_one("#note", Input).value)
+        except SchedulerError as exc:
+            self.query_one("#problems", Static).update(f"[$error]✖ {exc.reason}[/]")
+            return
+        self.dismiss(entry)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_add()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_add() if event.button.id == "add" else self.dismiss(None)
