@@ -203,7 +203,8 @@ class _Layout:
 def _write_table(folder: Path, rel: str, name: str, records: list[dict]) -> None:
     path = folder / rel
     make_dir(path.parent)
-    replace_atomically(path, dumps({name: {str(i): d for i, d in enumerate(records, 1)}}), TEMP_MARK + "gen")
+    payload = dumps({name: {str(i): d for i, d in enumerate(records, 1)}}, readable=not rel.startswith("appointments/"))
+    replace_atomically(path, payload, TEMP_MARK + "gen")
 
 
 def generate(out: str | Path, n: int, today: date | None = None, seed: int = 1, verify: bool = True) -> dict:

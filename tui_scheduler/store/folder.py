@@ -299,7 +299,8 @@ class Transaction:
                 final = folder.path / rel
                 make_dir(final.parent)
                 tmp = final.with_name(f".{final.name}{tag}")
-                write_new(tmp, dumps(data, readable=not rel.startswith("visits/")))
+                # the big, busy files compact (a month is rewritten on every booking); the rest indented
+                write_new(tmp, dumps(data, readable=not rel.startswith(("visits/", "appointments/"))))
                 written.append(tmp)
                 files.append([str(tmp.relative_to(folder.path)), rel])
             versions = dict(self.manifest["files"])

@@ -100,6 +100,11 @@ class CalendarScreen(Screen):
         self.period: Period | None = None
         self._cursor_wish: object = "now"
         self._people: tuple | None = None  # (revision stamp, rooms, staff, clients)
+        # the periods next to the one shown, read ahead in the loading worker: (days, by_room, filters,
+        # revision stamp) -> Period, so paging a day or week on shows at once
+        self._ahead: dict[tuple, Period] = {}
+        self._footer_for: tuple | None = None  # what the footer's bindings were last worked out for
+        self._generation = 0  # which period on screen a read-ahead was started for
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -128,6 +133,11 @@ class CalendarScreen(Screen):
         """Load the period again; `cursor` is "now", an (x, row), ("appt", id), or None to stay put."""
         if cursor is not None:
             self._cursor_wish = cursor
+        key = (self.days(), self.by_room, self.filters, self.scheduler.folder.revision_stamp())
+        ready = self._ahead.get(key)
+        if ready is not None and self.showing:
+            self._show(ready)
+            return
         self._load(self.days(), self.by_room, self.filters)
 
     @property
@@ -158,6 +168,24 @@ class CalendarScreen(Screen):
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, period)
+
+    @work(thread=True, group="ahead")
+    def _read_ahead(self, days: tuple[date, ...], by_room: bool, filters: Filters, generation: int) -> None:
+        """Read the periods before and after the one shown, so paging on shows at once. Never cancelled
+        (a wait on a cancelled worker fails); a newer period on screen makes it stop early instead."""
+        stamp = self.scheduler.folder.revision_stamp()
+        step = timedelta(days=len(days))
+        ahead = {}
+        try:
+            for shift in (step, -step):
+                if generation != self._generation:
+                    return
+                near = tuple(d + shift for d in days)
+                ahead[(near, by_room, filters, stamp)] = self.read_period(near, by_room, filters)
+        except SchedulerError:
+            return  # the next real load says what is wrong
+        if generation == self._generation:
+            self._ahead = ahead
 
     def read_period(self, days: tuple[date, ...], by_room: bool, filters: Filters) -> Period:
         sched = self.scheduler
@@ -208,6 +236,9 @@ class CalendarScreen(Screen):
         self._show_info()
         if first_show:
             self.post_message(self.Ready())
+        # read the neighbouring periods once this one is on screen, not while it is being drawn
+        self._generation += 1
+        self.call_after_refresh(self._read_ahead, self.days(), self.by_room, self.filters, self._generation)
 
     def _show_top(self) -> None:
         days = self.days()
@@ -262,7 +293,13 @@ class CalendarScreen(Screen):
         if self.week and message.slot is not None:
             self.anchor = message.slot.day
         self._show_info()
-        self.refresh_bindings()
+        # the footer is rebuilt on every refresh (tens of ms): only when what check_action says changes
+        appt = self.grid.appointment_at_cursor()
+        shown = (appt is None, appt is not None and appt.kind in (Kind.VISIT, Kind.SPOT),
+                 appt is not None and appt.series_id is not None and appt.status == Status.BOOKED)
+        if shown != self._footer_for:
+            self._footer_for = shown
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Appointment actions show in the footer only on an appointment; spot work only on a visit."""
