@@ -521,6 +521,11 @@ class Scheduler(TreatmentPlans):
                 found = [a for a in found if a.client_id == whom.id]
             return sorted(found, key=lambda a: (a.start, a.kind != Kind.VISIT, a.id))
 
+    def names(self) -> dict[str, str]:
+        """id -> name of every client, staff member and room, without building their records."""
+        with self._read() as desk:
+            return desk.names()
+
     def day_span(self, day: date, days: int = 1) -> tuple[datetime, datetime]:
         with self._read() as desk:
             return clock.day_span(day, desk.tz, days)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...core import clock
@@ -19,8 +19,9 @@ from ...core.model import Appointment, Kind, Room, Staff, Status
 from ...service import Scheduler
 from ..widgets.blocks import STATUS_LETTER, Column, Layout, place, row_bounds
 from ..widgets.calendar import CalendarGrid
+from ..widgets.keyline import KeyLine
 from .details import DetailsScreen
-from .prompts import ConfirmScreen, DatePrompt, FilterScreen, Filters, OverrideScreen
+from .prompts import ConfirmScreen, DatePrompt, Filters, FilterScreen, OverrideScreen
 
 # set_status walks back one step at a time; a fulfilment straight from booked goes back through arrived
 _BACK = {(Status.FULFILLED, Status.BOOKED): (Status.ARRIVED, Status.BOOKED)}
@@ -99,7 +100,7 @@ class CalendarScreen(Screen):
         self.moving: Appointment | None = None
         self.period: Period | None = None
         self._cursor_wish: object = "now"
-        self._people: tuple | None = None  # (revision stamp, rooms, staff, clients)
+        self._people: tuple | None = None  # (revision stamp, rooms, staff, names of everyone and every room)
         # the periods next to the one shown, read ahead in the loading worker: (days, by_room, filters,
         # revision stamp) -> Period, so paging a day or week on shows at once
         self._ahead: dict[tuple, Period] = {}
@@ -110,7 +111,7 @@ class CalendarScreen(Screen):
         yield Static(id="topbar")
         yield CalendarGrid(id="grid")
         yield Static(id="info")
-        yield Footer(compact=True)
+        yield KeyLine()
 
     @property
     def grid(self) -> CalendarGrid:
@@ -191,8 +192,8 @@ class CalendarScreen(Screen):
         sched = self.scheduler
         stamp = sched.folder.revision_stamp()
         if self._people is None or self._people[0] != stamp:
-            self._people = (stamp, sched.rooms(), sched.staff(), sched.clients())
-        _, rooms, staff, clients = self._people
+            self._people = (stamp, sched.rooms(), sched.staff(), sched.names())
+        _, rooms, staff, names = self._people
         start, end = clock.day_span(days[0], self.tz, len(days))
         every = sched.appointments(start, end)
         shown = [a for a in every if filters.keeps(a)]
@@ -208,7 +209,6 @@ class CalendarScreen(Screen):
         first, rows = row_bounds(self.practice.hours, shown, self.tz, self.practice.grid_minutes)
         layout = place(days, tuple(columns), shown, self.tz, first, rows, self.practice.grid_minutes, by_room,
                        self.practice.turnover_minutes)
-        names = {r.id: r.name for r in rooms} | {s.id: s.name for s in staff} | {c.id: c.name for c in clients}
         return Period(layout, names, {a.id: a for a in every}, rooms, staff)
 
     def _show(self, period: Period) -> None:
