@@ -68,6 +68,10 @@ def fill_demo(sched: Scheduler, timezone: str = "America/Chicago", seed: int = 7
                                    prescriber=rng.choice(["Dr. Mei Chen", "Dr. Omar Said", "Dr. Sam Patel"]),
                                    area=notes.split(";")[0].split(",")[0].rstrip("."))
         _book_two_weeks(sched, rng, today, tz)
+        sched.add_to_waitlist("Keiko Tanaka", 60, today, today + timedelta(days=7), modality="swedish",
+                              therapist="Maya Lindqvist", note="prefers mornings; call 555-0142")
+        sched.add_to_waitlist("Henry Walsh", 90, today + timedelta(days=1), today + timedelta(days=5),
+                              modality="sports", note="before Saturday's race")
     (sched.folder.path / MARKER).write_text("made by tui-scheduler --demo; safe to delete\n")
 
 
