@@ -185,3 +185,27 @@ def test_check_reports_a_double_booking_written_behind_its_back(clinic):
     month.write_text(json.dumps(data))
     code, out, _ = clinic("check")
     assert code == 1 and "2611-zzzzz" in out and "overlap" in out
+
+
+_FRESH_DEMO = """
+from tui_scheduler.demo import fresh_demo_folder
+from tui_scheduler.integrity import check_folder
+from tui_scheduler.service import Scheduler
+folder = fresh_demo_folder()
+print(folder, check_folder(Scheduler(folder))[0])
+"""
+
+
+def test_two_demos_started_at_once_each_get_a_whole_practice(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    runs = [subprocess.Popen([sys.executable, "-c", _FRESH_DEMO], env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outs = [r.communicate(timeout=120)[0].split() for r in runs]
+    assert all(r.returncode == 0 for r in runs)
+    assert all(out[1:] == ["[]"] for out in outs), outs  # each folder checked clean
+    left = sorted(p.name for p in (tmp_path / "tui-scheduler").iterdir())
+    assert "demo" in left and not [n for n in left if n.startswith(".demo-old-")]

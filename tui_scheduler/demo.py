@@ -5,8 +5,10 @@ Every booking goes through the service, so the demo obeys the same rules as real
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -158,11 +160,26 @@ def _settle_the_past(sched: Scheduler, rng: random.Random, now, today, tz) -> No
 
 
 def fresh_demo_folder(clock=None) -> Path:
-    """A new demo practice in the user's data dir, replacing an older demo (never a real practice)."""
-    folder = paths.default_data_dir() / "demo"
-    if folder.exists():
-        if not (folder / MARKER).exists():
-            raise Refused(f"{folder} exists and is not a demo folder; not touching it")
-        shutil.rmtree(folder)
-    fill_demo(Scheduler(folder, clock=clock))
+    """A new demo practice in the user's data dir, replacing an older demo (never a real practice).
+
+    It is built beside the old one and swapped in by renames, so another `--demo` still open on the old
+    folder never reads a half-built practice (it sees the new one on its next refresh).
+    """
+    home = paths.default_data_dir()
+    folder = home / "demo"
+    if folder.exists() and not (folder / MARKER).exists():
+        raise Refused(f"{folder} exists and is not a demo folder; not touching it")
+    home.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".demo-new-", dir=home))
+    fill_demo(Scheduler(building, clock=clock))
+    retired = building.with_name(building.name.replace("-new-", "-old-"))
+    try:
+        os.rename(folder, retired)
+    except FileNotFoundError:
+        pass
+    try:
+        os.rename(building, folder)
+    except OSError:  # another --demo put its own in place first: use ours where it is
+        return building
+    shutil.rmtree(retired, ignore_errors=True)
     return folder
