@@ -99,6 +99,14 @@ class Desk:
         lo, hi = start - _NEAR, end + _NEAR
         return self.book.between(lo, hi, clock.months_between(lo, hi, self.tz))
 
+    def referral_history(self, client_id: str, refs: list[Referral]) -> list[Appointment]:
+        """The client's appointments over the windows of their referrals: what counting visits needs."""
+        if not refs:
+            return []
+        lo = clock.day_start(min(r.issued for r in refs), self.tz)
+        hi = clock.day_start(max(r.expires for r in refs) + timedelta(days=1), self.tz)
+        return self.book.of_client(client_id, lo, hi, clock.months_between(lo, hi, self.tz))
+
     def snapshot(self, appts: list[Appointment], nearby: list[Appointment],
                  also: Client | None = None) -> rules.Snapshot:
         """What the rules need to judge `appts`; `also` adds a client (or a stand-in for any client)."""
@@ -109,12 +117,8 @@ class Desk:
         referrals = self.referrals.matching(lambda d: d.get("client_id") in clients)
         history: list[Appointment] = []
         for c in clients.values():
-            mine = [r for r in referrals if r.client_id == c.id]
-            if c.needs_referral and mine:
-                first = min(r.issued for r in mine)
-                last = max(r.expires for r in mine) + timedelta(days=1)
-                lo, hi = clock.day_start(first, self.tz), clock.day_start(last, self.tz)
-                history += self.book.of_client(c.id, lo, hi, clock.months_between(lo, hi, self.tz))
+            if c.needs_referral:
+                history += self.referral_history(c.id, [r for r in referrals if r.client_id == c.id])
         by_id = {a.id: a for a in history}
         for a in appts:
             by_id[a.id] = a  # the booking itself counts as it will be

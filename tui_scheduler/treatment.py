@@ -75,23 +75,16 @@ class TreatmentPlans:
             return rows
 
     @staticmethod
-    def _allocation(desk: Desk, client_id: str):
+    def _allocation(desk: Desk, client_id: str, extra: tuple[Appointment, ...] = ()):
+        """Which referral pays for which of the client's visits; `extra` are visits not booked yet."""
         refs = desk.referrals.matching(lambda d: d.get("client_id") == client_id)
-        history: list[Appointment] = []
-        if refs:
-            lo = clock.day_start(min(r.issued for r in refs), desk.tz)
-            hi = clock.day_start(max(r.expires for r in refs) + timedelta(days=1), desk.tz)
-            history = desk.book.of_client(client_id, lo, hi, clock.months_between(lo, hi, desk.tz))
+        history = desk.referral_history(client_id, refs) + list(extra)
         return allocate(refs, history, desk.practice.no_show_uses_visit, desk.tz)
 
     def referral_note(self, appt: Appointment) -> str:
         """'visit 3 of 6, expires 2027-01-15' for a booking paid by a referral, else ''."""
         with self._read() as desk:
-            found = self._allocation(desk, appt.client_id).visit_of.get(appt.id)
-        if not found:
-            return ""
-        ref, number = found
-        return f"visit {number} of {ref.visits}, expires {ref.expires}"
+            return self._allocation(desk, appt.client_id).note(appt.id)
 
     # --- free slots ------------------------------------------------------------------------------
 
@@ -389,27 +382,14 @@ class TreatmentPlans:
             if not who.needs_referral:
                 return ""
             when = desk.time(start)
-            refs = desk.referrals.matching(lambda d: d.get("client_id") == who.id)
-            counted = self._allocation(desk, who.id)
-            history = [a for booked in counted.by_referral.values() for a in booked] + counted.uncovered
             draft = Appointment(id="(draft)", uid="", kind=Kind.SESSION, start=when, end=when + timedelta(minutes=1),
                                 client_id=who.id, staff_id="", room_id="")
-            found = allocate(refs, history + [draft], desk.practice.no_show_uses_visit, desk.tz).visit_of.get(
-                draft.id)
-        if not found:
-            return ""
-        ref, number = found
-        return f"visit {number} of {ref.visits}, expires {ref.expires}"
-
+            return self._allocation(desk, who.id, extra=(draft,)).note(draft.id)
 
 def _referral_state(a: Appointment, client: Client | None, allocation) -> str:
     if client is None or not client.needs_referral or a.kind == Kind.VISIT:
         return ""
-    found = allocation.visit_of.get(a.id) if allocation else None
-    if found:
-        ref, number = found
-        return f"visit {number} of {ref.visits}, expires {ref.expires}"
-    return "not covered by a referral"
+    return (allocation.note(a.id) if allocation else "") or "not covered by a referral"
 
 
 def _as_day(value: date | str) -> date:

@@ -23,11 +23,6 @@ class Standing:
     def left(self) -> int:
         return max(0, self.referral.visits - self.used)
 
-    def describe(self, visit_number: int | None = None) -> str:
-        r = self.referral
-        if visit_number is not None:
-            return f"visit {visit_number} of {r.visits}, expires {r.expires}"
-        return f"{self.used} of {r.visits} visits used, {self.left} left, expires {r.expires}"
 
 
 def counts_as_visit(a: Appointment, no_show_counts: bool) -> bool:
@@ -46,6 +41,14 @@ class Allocation:
 
     def standing(self, ref: Referral) -> Standing:
         return Standing(ref, len(self.by_referral.get(ref.id, [])))
+
+    def note(self, appt_id: str) -> str:
+        """'visit 3 of 6, expires 2027-01-15' for an appointment a referral pays for, else ''."""
+        found = self.visit_of.get(appt_id)
+        if not found:
+            return ""
+        ref, number = found
+        return f"visit {number} of {ref.visits}, expires {ref.expires}"
 
 
 def allocate(referrals: list[Referral], appointments: list[Appointment], no_show_counts: bool,
