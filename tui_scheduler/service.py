@@ -403,9 +403,7 @@ class Scheduler(TreatmentPlans):
             delta = new_start - appt.start
             now = self.now()
             group = [appt]
-            if appt.kind == Kind.VISIT:
-                group += [a for a in desk.near(appt.start, appt.end)
-                          if a.kind == Kind.SPOT and a.visit_id == appt.id and a.holds_time]
+            group += self._spots_of(desk, appt, keep=lambda spot: spot.holds_time)
             moved = [a.changed(now, start=a.start + delta, end=a.end + delta) for a in group]
             ids = {a.id for a in moved}
             nearby = [a for a in desk.near(new_start, new_start + (appt.end - appt.start)) if a.id not in ids]
@@ -493,11 +491,12 @@ class Scheduler(TreatmentPlans):
             return done
 
     @staticmethod
-    def _spots_of(desk: Desk, appt: Appointment) -> list[Appointment]:
+    def _spots_of(desk: Desk, appt: Appointment, keep=lambda spot: spot.status == Status.BOOKED
+                  ) -> list[Appointment]:
+        """A visit's spot work that `keep` accepts (by default: still booked); none for other kinds."""
         if appt.kind != Kind.VISIT:
             return []
-        return [a for a in desk.near(appt.start, appt.end)
-                if a.kind == Kind.SPOT and a.visit_id == appt.id and a.status == Status.BOOKED]
+        return [a for a in desk.near(appt.start, appt.end) if a.kind == Kind.SPOT and a.visit_id == appt.id and keep(a)]
 
     # --- reading ---------------------------------------------------------------------------------
 
