@@ -41,11 +41,15 @@ def test_sigkill_at_random_moments_never_loses_or_tears_an_acknowledged_change(t
         before = stored_appointments(folder)
         w = start_worker("write", folder, str(round_))
         assert w.stdout.readline().strip() == '{"ready": true}'
-        time.sleep(rng.uniform(0.0, 0.35))
+        # wait for one finished change (however busy the machine), then kill at a random later moment
+        seen = [w.stdout.readline()]
+        while '"done"' not in seen[-1] and seen[-1]:
+            seen.append(w.stdout.readline())
+        time.sleep(rng.uniform(0.0, 0.2))
         w.send_signal(signal.SIGKILL)
         out, err = w.communicate(timeout=60)
         assert w.returncode == -signal.SIGKILL, err
-        lines = outcomes(out)
+        lines = outcomes("".join(seen) + out)
         assert not [x for x in lines if "error" in x], lines
 
         in_flight = None

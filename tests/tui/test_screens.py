@@ -104,3 +104,40 @@ async def test_every_calendar_action_is_in_the_command_palette(practice):
         await pilot.pause(0.3)
         await press(pilot, "enter")
         assert len(grid(app).placed.days) == 7
+
+
+@pilot_test
+async def test_a_refresh_before_a_screen_is_composed_or_after_it_is_dismissed_is_harmless(practice):
+    """The app's poll runs on its own clock: it may reach a screen while its widgets are still being
+    composed, or just after it was closed. Neither may raise."""
+    from datetime import date
+
+    from tui_scheduler.tui.screens.clients import ClientsScreen
+    from tui_scheduler.tui.screens.daysheet import DaySheetScreen
+    from tui_scheduler.tui.screens.series import SeriesScreen
+    from tui_scheduler.tui.screens.team import TeamScreen
+    from tui_scheduler.tui.screens.waitlist import WaitlistScreen
+
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        makers = (ClientsScreen, TeamScreen, WaitlistScreen, SeriesScreen,
+                  lambda s: DaySheetScreen(s, date(2026, 11, 23)))
+        for make in makers:
+            screen = make(app.scheduler)
+            screen.data_changed(True)  # not mounted yet
+            app.push_screen(screen)
+            app._stamp = None
+            app.poll()  # lands while the screen composes
+            await settle(pilot)
+            assert app.screen is screen and screen.live
+            practice.add_room(f"Room for {type(screen).__name__}", "massage")
+            app.poll()  # a real change while it is shown
+            await settle(pilot)
+            app.pop_screen()
+            await settle(pilot)
+            screen.data_changed(True)  # dismissed
+            app._stamp = None
+            app.poll()
+            await settle(pilot)
+        assert app.screen is app.calendar

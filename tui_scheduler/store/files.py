@@ -36,12 +36,15 @@ def read_json(path: Path):
     A file that exists but is empty, truncated or not JSON is damaged: say so, naming it, and leave it.
     """
     try:
-        raw = path.read_bytes()
+        raw = _read_plain(path)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise DataFolderError(f"{path} should be a file but is a folder") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DataFolderError(f"{path} is a symbolic link; the data folder holds plain files only. It was "
+                                  f"left untouched") from None
         raise DataFolderError(describe_os_error(exc, path, "reading")) from None
     try:
         data = orjson.loads(raw)
@@ -56,8 +59,23 @@ def read_json(path: Path):
     return data
 
 
+def _read_plain(path: Path) -> bytes:
+    """The bytes of a file, never through a symbolic link: another member of the group could plant one
+    that points into someone's home folder."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
 def make_dir(path: Path) -> None:
-    """A folder the practice's group can share; setgid so new files take the folder's group."""
+    """A folder the practice's group can share; setgid so new files take the folder's group. An existing
+    one must be a plain folder: a symbolic link would send our writes somewhere else."""
+    if path.is_symlink():
+        raise DataFolderError(f"{path} is a symbolic link; the data folder holds plain folders only. Nothing "
+                              f"was changed")
     if not path.is_dir():
         path.mkdir(parents=True)
         os.chmod(path, DIR_MODE)
@@ -101,7 +119,7 @@ def replace_atomically(path: Path, payload: bytes, tag: str) -> None:
 
 
 def append_line(path: Path, payload: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, FILE_MODE)
     try:
         if os.fstat(fd).st_size == 0:
             os.fchmod(fd, FILE_MODE)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
+import stat
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -190,10 +192,40 @@ class DataFolder:
             entry = read_json(journal)
             if not _journal_ok(entry):
                 raise DataFolderError(f"{journal} is damaged; it was left untouched. Move it aside to go on")
+            wrong = self._not_ours(entry)
+            if wrong:
+                raise DataFolderError(f"{journal} was not written by tui-scheduler ({wrong}); it was left "
+                                      f"untouched and nothing was changed. Move it aside to go on, and ask who "
+                                      f"wrote it")
             self._apply(entry)
         if not self._swept:
             self._sweep()
             self._swept = True
+
+    def _not_ours(self, entry: dict) -> str:
+        """Why a journal is not one our commit wrote, or ''. Every member of the practice's group can write
+        the folder, so a journal is checked before anyone's process acts on it: roll-forward renames only
+        our own temp files onto our own data files, inside the folder and through no symlink, and moves
+        the revision one step on."""
+        txid = entry["txid"]
+        if not _TXID.match(txid):
+            return "its transaction id is not one of ours"
+        for tmp_rel, final_rel in entry["files"]:
+            if not _DATA_FILE.match(final_rel):
+                return f"it names {final_rel[:80]!r}, which is not a data file of the folder"
+            parent, _, name = final_rel.rpartition("/")
+            if tmp_rel != f"{parent + '/' if parent else ''}.{name}{TEMP_MARK}{txid}":
+                return f"it names {tmp_rel[:80]!r}, which is not a temp file of its own transaction"
+            if parent and not _real_dir(self.path / parent):
+                return f"{parent} is not a plain folder inside the data folder"
+        revision = entry["revision"]
+        current = self.manifest()
+        step = revision.get("revision")
+        if revision.get("txid") != txid or not isinstance(revision.get("files"), dict):
+            return "its revision record does not belong to it"
+        if not (step == current["revision"] + 1 or (step == current["revision"] and current.get("txid") == txid)):
+            return f"it would set the revision to {step!r} from {current['revision']}"
+        return ""
 
     def _apply(self, entry: dict) -> None:
         """Finish a committed transaction: idempotent, so a crash inside it is rolled forward again."""
@@ -224,6 +256,21 @@ class DataFolder:
                         p.unlink()
                     except OSError:
                         pass
+
+
+# What a commit of ours writes: a data file at the top of the folder or in one plain subfolder of it
+# (appointments/2026-11.json, visits/07.json), and uuid4 hex transaction ids.
+_DATA_FILE = re.compile(r"^(?:[a-z]+/)?[a-z0-9][a-z0-9_-]*\.json$")
+_TXID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _real_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True  # made by the commit that needs it
+    except OSError:
+        return False
 
 
 def _surviving(memo: dict, data: dict) -> dict:

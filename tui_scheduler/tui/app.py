@@ -20,6 +20,7 @@ from .. import paths
 from ..core.errors import SchedulerError
 from ..service import Scheduler
 from .screens.calendar import CalendarScreen
+from .screens.live import Live
 
 log = logging.getLogger("tui_scheduler.tui")
 
@@ -87,9 +88,8 @@ class SchedulerApp(App):
         changed = stamp != self._stamp
         self._stamp = stamp
         for screen in self.screen_stack:
-            # a screen still being built (or taken down) has no widgets to refresh
-            if hasattr(screen, "on_data_changed") and screen.is_mounted and screen.children:
-                screen.on_data_changed(changed)
+            if isinstance(screen, Live):  # it passes the refresh on only while fully mounted
+                screen.data_changed(changed)
         if changed:
             self.check_waitlist()
 

@@ -22,6 +22,7 @@ from ..widgets.calendar import CalendarGrid
 from ..widgets.keyline import KeyLine
 from .details import DetailsScreen
 from .prompts import ConfirmScreen, DatePrompt, Filters, FilterScreen, OverrideScreen
+from .live import Live
 
 # set_status walks back one step at a time; a fulfilment straight from booked goes back through arrived
 _BACK = {(Status.FULFILLED, Status.BOOKED): (Status.ARRIVED, Status.BOOKED)}
@@ -50,7 +51,7 @@ class Period:
     staff: list[Staff] = field(default_factory=list)
 
 
-class CalendarScreen(Screen):
+class CalendarScreen(Live, Screen):
     BINDINGS = [
         Binding("b", "book('session')", "Book", id="book.session", tooltip="Book a massage session here"),
         Binding("v", "book('visit')", "Visit", id="book.visit", tooltip="Book a chiropractic or PT visit here"),

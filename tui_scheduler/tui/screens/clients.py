@@ -13,13 +13,14 @@ from textual.widgets.option_list import Option
 from ...core.errors import SchedulerError
 from ...core.model import FLAGS, PRESSURES, Client, Payer
 from ...service import Scheduler
+from .live import Live
 
 
 def field(label: str, widget: Widget) -> Horizontal:
     return Horizontal(Label(label), widget, classes="field")
 
 
-class ClientsScreen(Screen):
+class ClientsScreen(Live, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Calendar", id="clients.close"),
         Binding("ctrl+s", "save", "Save", id="clients.save"),

@@ -18,6 +18,7 @@ from ...service import Scheduler
 from ..widgets.blocks import STATUS_LETTER
 from .clients import field
 from .prompts import Dialog
+from .live import Live
 
 # (heading, width with its one-space gap): one line per appointment in 80 columns; the highlighted row is
 # shown in full below the table
@@ -52,7 +53,7 @@ def _units(row: dict) -> str:
     return "?" if _needs_minutes(row) else ""
 
 
-class DaySheetScreen(Screen):
+class DaySheetScreen(Live, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Calendar", id="day.close"),
         Binding("h", "hands_on", "Hands-on", id="day.hands_on",

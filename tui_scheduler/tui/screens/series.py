@@ -18,9 +18,10 @@ from ...treatment import PlanItem
 from .booking import SESSION_MINUTES
 from .clients import field
 from .prompts import problem_lines
+from .live import Live
 
 
-class SeriesScreen(Screen):
+class SeriesScreen(Live, Screen):
     """Dismisses with the booked appointments, or None when left without booking."""
 
     BINDINGS = [

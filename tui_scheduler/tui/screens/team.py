@@ -14,11 +14,12 @@ from ...core.errors import SchedulerError
 from ...core.model import MODALITIES, Role, Room, RoomKind, Staff
 from ...service import Scheduler
 from .clients import field
+from .live import Live
 
 NEW_STAFF, NEW_ROOM = "+staff", "+room"
 
 
-class TeamScreen(Screen):
+class TeamScreen(Live, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Calendar", id="team.close"),
         Binding("ctrl+s", "save", "Save", id="team.save"),

@@ -19,9 +19,10 @@ from ...service import Scheduler
 from .booking import SESSION_MINUTES
 from .clients import field
 from .prompts import Dialog, OverrideScreen
+from .live import Live
 
 
-class WaitlistScreen(Screen):
+class WaitlistScreen(Live, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Calendar", id="waitlist.close"),
         Binding("b", "book", "Book free slot", id="waitlist.book", tooltip="Book the FREE NOW slot of this entry"),
