@@ -24,11 +24,11 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from tui_scheduler import feeds
+from tui_scheduler.core import feeds
 from tui_scheduler.core import clock
 from tui_scheduler.core.model import Appointment, Kind, Status
 from tui_scheduler.ical.build import FeedBuilder
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 from tui_scheduler.store.tables import AppointmentBook, new_code
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
@@ -81,7 +81,7 @@ def fill(data_dir: Path, now: datetime = NOW, count: int = EVENTS) -> Scheduler:
 
 def plain_build(sched: Scheduler, feed: feeds.Feed) -> float:
     """icalendar on its own: one Calendar of the same events, built and serialized from scratch."""
-    content = feeds.content(sched, feed)
+    content = sched.feed_content(feed)
     tz = ZoneInfo(content.timezone)
     began = time.perf_counter()
     cal = Calendar()
@@ -116,7 +116,7 @@ def measure(data_dir: str | Path, now: datetime | None = None) -> dict:
         sched = Scheduler(data_dir, clock=(lambda: now) if now else None, user="bench")
     else:
         sched = fill(data_dir, now or NOW)
-    feed = feeds.describe_feed(sched, "practice")
+    feed = sched.describe_feed("practice")
     plain = plain_build(sched, feed)
 
     builder = FeedBuilder()

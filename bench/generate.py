@@ -11,7 +11,7 @@ go through the service. The layout is valid by construction (no double bookings)
 - client pools are disjoint per room, so a client is never in two rooms at once.
 
 The last 75 minutes of every weekday in the massage rooms stay free: the benchmark books into them.
-Afterwards `integrity.check_folder` must find nothing wrong.
+Afterwards `check_folder` must find nothing wrong.
 
     python -m bench.generate --n 20000 --out bench/data/n20000
 """
@@ -33,8 +33,7 @@ import orjson
 
 from tui_scheduler.core import clock
 from tui_scheduler.core.model import Appointment, Client, Kind, Referral, Status
-from tui_scheduler.integrity import check_folder
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 from tui_scheduler.store.files import dumps, make_dir, replace_atomically
 from tui_scheduler.store.folder import AUDIT, REVISION, TEMP_MARK
 from tui_scheduler.store.tables import FILES, AppointmentBook
@@ -267,7 +266,7 @@ def generate(out: str | Path, n: int, today: date | None = None, seed: int = 1, 
         "bytes": sum(p.stat().st_size for p in out.rglob("*.json")),
     }
     if verify:
-        problems, text = check_folder(Scheduler(out))
+        problems, text = Scheduler(out).check_folder()
         if problems:
             raise RuntimeError(f"generated data is inconsistent: {problems[:5]}")
         summary["check"] = text

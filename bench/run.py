@@ -66,7 +66,7 @@ def ms(values: list[float]) -> str:
 
 
 def booking_latency(folder: Path) -> dict:
-    from tui_scheduler.service import Scheduler
+    from tui_scheduler.services import Scheduler
 
     slots = free_session_slots(folder, 1 + BOOKINGS + CLI_BOOKINGS)
     sched = Scheduler(folder, user="bench")

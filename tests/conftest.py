@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 
 # Monday 2026-11-23 08:00 in Chicago (UTC-6): tests speak of "tomorrow 10:00" = 2026-11-24 10:00 local.
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)

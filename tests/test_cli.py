@@ -189,10 +189,9 @@ def test_check_reports_a_double_booking_written_behind_its_back(clinic):
 
 _FRESH_DEMO = """
 from tui_scheduler.demo import fresh_demo_folder
-from tui_scheduler.integrity import check_folder
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 folder = fresh_demo_folder()
-print(folder, check_folder(Scheduler(folder))[0])
+print(folder, Scheduler(folder).check_folder()[0])
 """
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from tui_scheduler import feeds
 from tui_scheduler.ical.server import bind_warning
 
 from .conftest import NOW, small_practice
@@ -83,7 +82,7 @@ def uids(body: bytes) -> set[str]:
 
 
 def test_feed_200_then_304_with_its_etag(practice, server):
-    feed = feeds.new_feed(practice, "therapist", "Maya")
+    feed = practice.new_feed("therapist", "Maya")
     status, headers, body = server.get(feed.path)
     assert status == 200
     assert headers["Content-Type"].startswith("text/calendar")
@@ -97,7 +96,7 @@ def test_feed_200_then_304_with_its_etag(practice, server):
 
 
 def test_wrong_revoked_and_malformed_paths_get_404(practice, server):
-    feed = feeds.new_feed(practice, "room", "Cedar")
+    feed = practice.new_feed("room", "Cedar")
     assert server.get(feed.path)[0] == 200
     wrong = feed.token[:-1] + ("A" if feed.token[-1] != "A" else "B")
     for path in (f"/feeds/{wrong}.ics", "/feeds/.ics", "/feeds/x.ics", "/", f"/feeds/{feed.token}",
@@ -109,7 +108,7 @@ def test_wrong_revoked_and_malformed_paths_get_404(practice, server):
 
 
 def test_a_booking_by_another_process_shows_on_the_next_request(practice, server):
-    feed = feeds.new_feed(practice, "practice")
+    feed = practice.new_feed("practice")
     _, headers, before = server.get(feed.path)
     done = cli(practice.folder.path, "book", "session", "--client", "Ben", "--therapist", "Daniel", "--room",
                "Willow", "--modality", "swedish", "--start", "2026-11-25 10:00", "--minutes", "60",
@@ -121,12 +120,12 @@ def test_a_booking_by_another_process_shows_on_the_next_request(practice, server
 
 
 def test_concurrent_clients_while_another_process_books(practice, server):
-    feed = feeds.new_feed(practice, "room", "Willow")
-    other = feeds.new_feed(practice, "therapist", "Daniel", full_names=True)
+    feed = practice.new_feed("room", "Willow")
+    other = practice.new_feed("therapist", "Daniel", full_names=True)
     writer = subprocess.Popen(
         [sys.executable, "-c", (
             "import sys\n"
-            "from tui_scheduler.service import Scheduler\n"
+            "from tui_scheduler.services import Scheduler\n"
             "from tests.conftest import fixed\n"
             "s = Scheduler(sys.argv[1], clock=fixed(), user='writer')\n"
             "for day in range(24, 28):\n"
@@ -156,7 +155,7 @@ def test_concurrent_clients_while_another_process_books(practice, server):
 
 
 def test_head_gives_headers_only(practice, server):
-    feed = feeds.new_feed(practice, "practice")
+    feed = practice.new_feed("practice")
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     conn.request("HEAD", feed.path)
     response = conn.getresponse()
@@ -167,7 +166,7 @@ def test_head_gives_headers_only(practice, server):
 
 def test_log_keeps_tokens_out(practice):
     running = Server(practice.folder.path)
-    feed = feeds.new_feed(practice, "practice")
+    feed = practice.new_feed("practice")
     assert running.get(feed.path)[0] == 200
     code, err = running.stop()
     assert code == 0

@@ -11,7 +11,7 @@ import pytest
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 
-from tui_scheduler import feeds
+from tui_scheduler.core import feeds
 from tui_scheduler.core.errors import BadInput, Refused
 from tui_scheduler.ical.build import FeedBuilder, render
 
@@ -50,8 +50,8 @@ def booked(sched):
 
 
 def text_of(sched, scope="practice", name=None, **options) -> str:
-    feed = feeds.describe_feed(sched, scope, name, **options)
-    body, _, _ = render(feed, feeds.content(sched, feed))
+    feed = sched.describe_feed(scope, name, **options)
+    body, _, _ = render(feed, sched.feed_content(feed))
     return body.decode()
 
 
@@ -72,10 +72,10 @@ def events(text: str) -> dict[str, icalendar.Event]:
 
 
 def test_every_feed_parses_with_three_independent_parsers(booked, sched):
-    every = feeds.every_feed(sched) + feeds.every_feed(sched, full_names=True)
+    every = sched.every_feed() + sched.every_feed(full_names=True)
     assert {f.scope for f in every} == {"practice", "therapist", "room"}
     for feed in every:
-        body, _, _ = render(feed, feeds.content(sched, feed))
+        body, _, _ = render(feed, sched.feed_content(feed))
         text = body.decode()
         parsed = starts_by_parser(text)
         assert parsed["icalendar"] == parsed["vobject"] == parsed["ical"], feed
@@ -188,12 +188,12 @@ def test_window_of_days_is_configurable(booked, sched):
     assert booked["before_fall"].uid not in narrow and booked["after_spring"].uid not in narrow
     assert booked["session"].uid in narrow
     with pytest.raises(BadInput):
-        feeds.describe_feed(sched, "practice", past_days=-1)
+        sched.describe_feed("practice", past_days=-1)
 
 
 def test_cached_feed_is_reused_and_one_change_reserializes_one_event(booked, sched):
     builder = FeedBuilder()
-    maya = feeds.describe_feed(sched, "therapist", "Maya")
+    maya = sched.describe_feed("therapist", "Maya")
     first = builder.build(sched, maya)
     assert first.serialized == first.events == 6
     assert builder.build(sched, maya) is first  # same revision: not even read again
@@ -208,7 +208,7 @@ def test_cached_feed_is_reused_and_one_change_reserializes_one_event(booked, sch
 
 def test_a_renamed_client_misses_the_event_cache(booked, sched):
     builder = FeedBuilder()
-    feed = feeds.describe_feed(sched, "practice", full_names=True)
+    feed = sched.describe_feed("practice", full_names=True)
     builder.build(sched, feed)
     sched.update_client("Eve", name="Eve Renamed")
     rebuilt = builder.build(sched, feed)
@@ -224,16 +224,16 @@ def test_initials():
 # --- subscribed feeds ---------------------------------------------------------------------------------
 
 def test_new_list_revoke_and_the_audit_keeps_tokens_out(sched):
-    feed = feeds.new_feed(sched, "room", "ced", full_names=True)
+    feed = sched.new_feed("room", "ced", full_names=True)
     assert feed.target == "Cedar" and feed.full_names and len(feed.token) >= 43
     assert feed.path == f"/feeds/{feed.token}.ics"
-    assert feeds.feeds(sched) == [feed]
-    other = feeds.new_feed(sched, "practice")
+    assert sched.list_feeds() == [feed]
+    other = sched.new_feed("practice")
     assert other.token != feed.token
-    assert feeds.revoke(sched, feed.path) == feed
-    assert feeds.feeds(sched) == [other]
+    assert sched.revoke_feed(feed.path) == feed
+    assert sched.list_feeds() == [other]
     with pytest.raises(Refused):
-        feeds.revoke(sched, feed.token)
+        sched.revoke_feed(feed.token)
     audit = (sched.folder.path / "audit.jsonl").read_text()
     assert "feed-new" in audit and "feed-revoke" in audit and feed.id in audit
     assert feed.token not in audit and other.token not in audit
@@ -241,12 +241,12 @@ def test_new_list_revoke_and_the_audit_keeps_tokens_out(sched):
 
 def test_unknown_target_is_refused(sched):
     with pytest.raises(Refused):
-        feeds.new_feed(sched, "therapist", "Nobody")
-    assert feeds.feeds(sched) == []
+        sched.new_feed("therapist", "Nobody")
+    assert sched.list_feeds() == []
 
 
 def test_token_is_compared_against_every_stored_token(sched, monkeypatch):
-    stored = [feeds.new_feed(sched, "practice") for _ in range(3)]
+    stored = [sched.new_feed("practice") for _ in range(3)]
     calls = []
     real = feeds.hmac.compare_digest
     monkeypatch.setattr(feeds.hmac, "compare_digest", lambda a, b: calls.append(a) or real(a, b))

@@ -8,7 +8,7 @@ import pytest
 
 from tui_scheduler.core.errors import BadInput, NeedsOverride, Refused
 from tui_scheduler.core.model import Status
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 
 TUE = "2026-11-24"
 

@@ -14,8 +14,7 @@ import time
 import pytest
 
 from tui_scheduler.core.errors import DataFolderError, Refused
-from tui_scheduler.integrity import check_folder
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 from tests.conftest import NOW, fixed, small_practice
 
 
@@ -53,7 +52,7 @@ def test_two_processes_booking_one_slot_exactly_one_wins(tmp_path):
 _WRITER = """
 import sys
 from datetime import datetime, timedelta, timezone
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 from tui_scheduler.core.errors import Refused
 s = Scheduler(sys.argv[1], clock=lambda: datetime(2026, 11, 23, 14, tzinfo=timezone.utc))
 day = 0
@@ -84,7 +83,7 @@ def test_killed_writer_leaves_a_loadable_folder_with_every_acknowledged_booking(
         out, _ = proc.communicate()
         acknowledged += out.split()
         s = Scheduler(folder)
-        problems, summary = check_folder(s)
+        problems, summary = s.check_folder()
         assert problems == [], problems
         for appt_id in acknowledged:
             assert s.get(appt_id).holds_time
@@ -197,7 +196,7 @@ def test_a_held_lock_makes_others_wait_then_say_busy(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(DataFolderError, match="is busy"):
-            Scheduler(folder, lock_timeout=0.5).rooms()
+            Scheduler(folder, lock_timeout=0.5).add_room("Oak", "massage")
     finally:
         holder.kill()
         holder.wait()
@@ -223,7 +222,7 @@ def test_a_journal_left_by_a_crash_is_rolled_forward(tmp_path, monkeypatch):
     assert len(day) == 1 and not (folder / "journal.json").exists()
     audit = (folder / "audit.jsonl").read_text()
     assert audit.count('"book-session"') == 1
-    assert check_folder(fresh)[0] == []
+    assert fresh.check_folder()[0] == []
 
 
 def test_stale_temp_files_of_a_crash_before_commit_are_swept(tmp_path):
@@ -244,12 +243,12 @@ def test_client_visit_index_stays_in_step_and_check_repairs_it(tmp_path, cli):
     s.move(a.id, "2026-12-02 10:00")
     b = s.book_session("Cara", "Maya", "Cedar", "swedish", "2026-11-25 10:00", 60)
     s.cancel(b.id)
-    assert check_folder(s)[0] == []
+    assert s.check_folder()[0] == []
     assert s.referral_standings(client="Cara")[0]["used"] == 1
     # an index that lost a row (edited by hand, say) is caught, and rebuilt on request
     bucket = next(p for p in (folder / "visits").glob("*.json") if a.id in p.read_text())
     bucket.write_text(json.dumps({"visits": {}}))
-    problems, _ = check_folder(Scheduler(folder))
+    problems, _ = Scheduler(folder).check_folder()
     assert any("visit index disagrees" in p for p in problems)
     code, out, err = cli("check", "--rebuild-index", data_dir=folder)
     assert code == 0 and out.startswith("ok:"), out + err
@@ -267,3 +266,32 @@ def test_a_folder_without_the_visit_index_counts_from_the_month_files(tmp_path):
     assert older.referral_standings(client="Cara")[0]["used"] == 1
     with pytest.raises(Refused, match="used up"):
         older.book_session("Cara", "Maya", "Cedar", "swedish", "2026-11-24 12:00", 60)
+
+
+def test_a_preview_and_a_read_do_not_wait_for_another_desks_open_transaction(tmp_path):
+    """A desk typing in a booking form gets its live verdict while another desk's change is under way:
+    previews and reads share the folder; only writers take turns."""
+    folder = tmp_path / "data"
+    small_practice(folder)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from tui_scheduler.services import Scheduler\n"
+         "s = Scheduler(sys.argv[1])\n"
+         "with s.batch():\n"
+         "    s.book_session('Ann', 'Maya', 'Cedar', 'swedish', '2026-11-24 10:00', 60)\n"
+         "    print('held', flush=True); time.sleep(60)", str(folder)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        # a lock timeout far below the holder's sleep: waiting at all would end in "busy"
+        desk = Scheduler(folder, clock=fixed(NOW), lock_timeout=0.5)
+        problems = desk.problems_for_session(client="Ben Flag", therapist="Maya", room="Cedar",
+                                             modality="swedish", start="2026-11-24 10:00", minutes=60)
+        # the other desk's booking is not saved yet, so only Ben's own flag stands in the way
+        assert [p.code for p in problems] == ["flags"]
+        assert [r.name for r in desk.rooms()] == ["Adjusting", "Cedar", "Gym", "Willow"]
+        with pytest.raises(DataFolderError, match="is busy"):
+            desk.book_session("Ben Flag", "Maya", "Cedar", "swedish", "2026-11-24 12:00", 60, override="ok")
+    finally:
+        holder.kill()
+        holder.wait()

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui_scheduler.core.errors import NeedsOverride, Refused
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 from tests.conftest import NOW, fixed, small_practice
 
 TUE = "2026-11-24"
@@ -182,7 +182,7 @@ def test_series_refused_whole_when_a_date_has_no_free_time(sched):
 
 _CANCEL = """
 import sys
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 Scheduler(sys.argv[1]).cancel(sys.argv[2], "called in sick")
 """
 

@@ -17,7 +17,7 @@ from .core import clock
 from .core.errors import Refused
 from .core.hours import WeeklyHours
 from .core.model import Status
-from .service import Scheduler
+from .services import Scheduler
 
 MARKER = ".demo-practice"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import NOW, small_practice
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
 

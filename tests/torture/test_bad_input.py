@@ -25,8 +25,7 @@ from tests.conftest import NOW
 from tests.torture.helpers import ROOT, audit_lines, busy_practice, scale, worker_env
 from tui_scheduler import cli
 from tui_scheduler.core.errors import SchedulerError
-from tui_scheduler.integrity import check_folder
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 
 SETTINGS = settings(max_examples=scale().examples, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -118,7 +117,7 @@ def folder():
 
 
 def _consistent(path: Path) -> None:
-    problems, summary = check_folder(Scheduler(path))
+    problems, summary = Scheduler(path).check_folder()
     assert problems == [], problems
     assert Scheduler(path).revision() == len({x["txid"] for x in audit_lines(path)})
     assert not (path / "journal.json").exists() and not list(path.rglob(".*tx-*"))

@@ -15,8 +15,7 @@ from tests.torture.helpers import (
     stored_appointments,
 )
 from tui_scheduler.core.rules import overlaps
-from tui_scheduler.integrity import check_folder
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 
 HOLDING = {"booked", "arrived", "fulfilled"}
 
@@ -86,7 +85,7 @@ def test_eight_processes_booking_at_once_never_double_book_or_lose_a_booking(tmp
     assert _no_overlaps(appts, "staff_id") == []
     assert _no_overlaps(appts, "client_id") == []
     assert _no_overlaps(appts, "room_id", turnover) == []
-    problems, summary = check_folder(Scheduler(folder))
+    problems, summary = Scheduler(folder).check_folder()
     assert problems == [], problems
 
     # one audit entry per change, one commit per booking, and refusals leave no trace

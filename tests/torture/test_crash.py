@@ -22,8 +22,7 @@ from tests.torture.helpers import (
     stored_appointments,
     worker_env,
 )
-from tui_scheduler.integrity import check_folder
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 
 
 def _state(doc: dict) -> tuple[str, str]:
@@ -69,7 +68,7 @@ def test_sigkill_at_random_moments_never_loses_or_tears_an_acknowledged_change(t
                 in_flight = None
 
         sched = Scheduler(folder)  # the next process to come along: rolls a committed change forward
-        problems, summary = check_folder(sched)
+        problems, summary = sched.check_folder()
         assert problems == [], (round_, problems)
         stored = stored_appointments(folder)
         if in_flight is not None and in_flight["begin"] != "book":

@@ -23,8 +23,7 @@ from tests.conftest import NOW, small_practice
 from tests.torture.helpers import ROOT, snapshot_files, worker_env
 from tui_scheduler import cli
 from tui_scheduler.core.errors import DataFolderError
-from tui_scheduler.integrity import check_folder
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 from tui_scheduler.store import files as files_mod
 
 BOOK = ["book", "session", "--client", "Dan", "--therapist", "Daniel", "--room", "Willow", "--modality",
@@ -187,7 +186,7 @@ def _run_as(uid: int, folder: Path, argv: list[str]) -> tuple[int, str, str]:
     child imports everything as root first and only then gives up root for good."""
     code = (
         "import os, sys, zoneinfo, locale, gettext, traceback\n"
-        "from tui_scheduler import cli, integrity, demo\n"
+        "from tui_scheduler import cli, demo\n"
         "zoneinfo.ZoneInfo('America/Chicago')\n"
         "cli.build_parser().parse_args(sys.argv[1:])\n"
         f"os.setgroups([]); os.setgid({uid}); os.setuid({uid})\n"
@@ -292,7 +291,7 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_every_file(pristine, tmp_path
         done = subprocess.run([sys.executable, "-m", "tui_scheduler.cli", *BOOK], capture_output=True,
                               text=True, env=worker_env(folder), cwd=ROOT, timeout=120)
         assert done.returncode == 0, done.stderr
-        assert check_folder(Scheduler(folder))[0] == []
+        assert Scheduler(folder).check_folder()[0] == []
     finally:
         _umount(mnt)
 
@@ -361,7 +360,7 @@ def test_an_injected_full_disk_at_every_write_of_a_commit(pristine, tmp_path, mo
         fresh = Scheduler(folder, clock=lambda: NOW)
         day = [a for a in fresh.appointments(*fresh.day_span(NOW.date().replace(day=24))) if a.staff_id]
         booked = any(a.start.hour == 18 and a.room_id for a in day)  # 12:00 Chicago is 18:00 UTC
-        assert check_folder(fresh)[0] == []
+        assert fresh.check_folder()[0] == []
         if committed:
             assert booked, f"write {n}: the journal was written, so the booking must be rolled forward"
             assert "nothing was changed" not in message, f"write {n}: {message}"

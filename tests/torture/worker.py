@@ -23,7 +23,7 @@ from pathlib import Path
 from tests.conftest import NOW, fixed
 from tests.torture.helpers import EXTRA_CLIENTS
 from tui_scheduler.core.errors import BadInput, DataFolderError, Refused
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 
 CLIENTS = ["Ann Self", "Ben Flag", "Cara Ins", "Dan Hsa", *EXTRA_CLIENTS]
 THERAPISTS = ["Maya", "Daniel"]

@@ -8,7 +8,7 @@ import functools
 import pytest
 
 from tests.conftest import NOW, fixed, small_practice
-from tui_scheduler.service import Scheduler
+from tui_scheduler.services import Scheduler
 from tui_scheduler.tui.app import SchedulerApp, make_app
 
 MONDAY = "2026-11-23"  # NOW is Monday 2026-11-23 08:00 in Chicago

@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
-from .. import feeds
-from ..feeds import Content, Entry, Feed
-from ..service import Scheduler
+from ..core.feeds import Content, Entry, Feed
+from ..services import Scheduler
 
 PRODID = "-//tui-scheduler//Practice feeds//EN"
 END = b"END:VCALENDAR\r\n"
@@ -181,9 +180,9 @@ class FeedBuilder:
     def build(self, sched: Scheduler, feed: Feed) -> Built:
         with self._lock:
             hit = self._built.get(feed.key)
-            if hit and hit.revision == sched.revision() and hit.today == feeds.today(sched, hit.timezone):
+            if hit and hit.revision == sched.revision() and hit.today == sched.feed_today(hit.timezone):
                 return hit
-            content = feeds.content(sched, feed)
+            content = sched.feed_content(feed)
             body, texts, fresh = render(feed, content, self._texts.get(feed.key))
             built = Built(body, content.revision, content.today, content.timezone, len(content.entries), fresh)
             self._texts[feed.key] = texts

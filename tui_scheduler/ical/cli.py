@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -10,13 +9,12 @@ from pathlib import Path
 
 import orjson
 
-from .. import feeds
 from ..core.errors import BadInput
-from ..service import Scheduler
-from ..store.files import describe_os_error, replace_atomically
+from ..core.feeds import FUTURE_DAYS, PAST_DAYS
+from ..services import Scheduler
 
 
-def add_commands(sub) -> None:
+def add_commands(sub, groups: dict) -> None:
     s = sub.add_parser("export", help="write iCalendar (.ics) files")
     _scope_options(s)
     s.add_argument("--out", required=True, metavar="PATH", help="the .ics file; a folder with --all")
@@ -48,8 +46,8 @@ def _scope_options(s) -> None:
     which.add_argument("--all", action="store_true", help="the whole practice")
     s.add_argument("--full-names", action="store_true",
                    help="clients' full names instead of initials (for a feed that stays in the clinic)")
-    s.add_argument("--past-days", type=int, default=feeds.PAST_DAYS, metavar="N")
-    s.add_argument("--future-days", type=int, default=feeds.FUTURE_DAYS, metavar="N")
+    s.add_argument("--past-days", type=int, default=PAST_DAYS, metavar="N")
+    s.add_argument("--future-days", type=int, default=FUTURE_DAYS, metavar="N")
 
 
 def _scope(args) -> tuple[str, str | None]:
@@ -58,15 +56,6 @@ def _scope(args) -> tuple[str, str | None]:
     if args.room:
         return "room", args.room
     return "practice", None
-
-
-def _write(path: Path, body: bytes) -> None:
-    """Whole file or nothing (a calendar app watching it never reads half), readable by the practice's
-    group only, like the data it comes from."""
-    try:
-        replace_atomically(path, body, f".tmp-{os.getpid()}")
-    except OSError as exc:
-        raise BadInput(describe_os_error(exc, path, "writing")) from None
 
 
 def export(args, sched: Scheduler) -> int:
@@ -79,7 +68,7 @@ def export(args, sched: Scheduler) -> int:
             raise BadInput(f"--out {out} is a file; with --all it names a folder for one file per feed")
         if not out.parent.is_dir():
             raise BadInput(f"no folder {out.parent} to write {out.name} into")
-        chosen = feeds.every_feed(sched, **days)
+        chosen = sched.every_feed(**days)
         out.mkdir(exist_ok=True)
         targets = [(feed, out / file_name(feed)) for feed in chosen]
     else:
@@ -88,23 +77,23 @@ def export(args, sched: Scheduler) -> int:
         if not out.parent.is_dir():
             raise BadInput(f"no folder {out.parent} to write {out.name} into")
         scope, name = _scope(args)
-        targets = [(feeds.describe_feed(sched, scope, name, **days), out)]
+        targets = [(sched.describe_feed(scope, name, **days), out)]
     for feed, path in targets:
-        body, _, _ = render(feed, feeds.content(sched, feed))
-        _write(path, body)
+        body, _, _ = render(feed, sched.feed_content(feed))
+        sched.write_export(path, body)
         print(path)
     return 0
 
 
 def new(args, sched: Scheduler) -> int:
     scope, name = _scope(args)
-    feed = feeds.new_feed(sched, scope, name, args.full_names, args.past_days, args.future_days)
+    feed = sched.new_feed(scope, name, args.full_names, args.past_days, args.future_days)
     print(feed.path)
     return 0
 
 
 def listing(args, sched: Scheduler) -> int:
-    stored = feeds.feeds(sched)
+    stored = sched.list_feeds()
     if args.json:
         rows = [{**f.to_dict(), "path": f.path} for f in stored]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -118,7 +107,7 @@ def listing(args, sched: Scheduler) -> int:
 
 
 def revoke(args, sched: Scheduler) -> int:
-    feed = feeds.revoke(sched, args.token)
+    feed = sched.revoke_feed(args.token)
     print(f"revoked {feed.id} ({feed.scope} {feed.target})")
     return 0
 

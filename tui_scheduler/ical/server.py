@@ -15,9 +15,10 @@ import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .. import feeds, paths
+from .. import paths
+from ..core.feeds import Feed
 from ..core.errors import SchedulerError
-from ..service import Scheduler
+from ..services import Scheduler
 from .build import FeedBuilder, file_name
 
 _PATH = re.compile(r"^/feeds/([A-Za-z0-9_-]{1,200})\.ics$")
@@ -25,7 +26,7 @@ _PATH = re.compile(r"^/feeds/([A-Za-z0-9_-]{1,200})\.ics$")
 FORMAT = "1"
 
 
-def etag(token: str, revision: int, today, feed: feeds.Feed) -> str:
+def etag(token: str, revision: int, today, feed: Feed) -> str:
     raw = f"{FORMAT}|{token}|{revision}|{today}|{feed.past_days}|{feed.future_days}".encode()
     return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
 
@@ -59,7 +60,7 @@ class FeedHandler(BaseHTTPRequestHandler):
         sched: Scheduler = self.server.sched
         found = _PATH.match(self.path.split("?", 1)[0])
         try:
-            feed = feeds.match(feeds.feeds(sched), found.group(1) if found else "")
+            feed = sched.find_feed(found.group(1) if found else "")
             if found is None or feed is None:
                 return self._plain(HTTPStatus.NOT_FOUND, "no such feed\n", with_body)
             built = self.server.builder.build(sched, feed)

@@ -14,10 +14,12 @@ by the next process that takes the lock. Readers take the same lock, so they nev
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 import os
 import re
 import stat
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -41,6 +43,7 @@ from .files import (
 )
 
 LOCK = ".lock"
+COMMIT_LOCK = ".commit-lock"
 JOURNAL = "journal.json"
 REVISION = "revision.json"
 AUDIT = "audit.jsonl"
@@ -114,27 +117,85 @@ class DataFolder:
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
-        """A read-only view under the lock: consistent across files, never half a commit."""
-        with self._locked():
-            tx = Transaction(self, os_user())
-            try:
+        """A read-only view: consistent across files, never half a commit.
+
+        Readers share the commit lock, which a writer takes alone only while it commits (milliseconds),
+        so a read never waits for another desk's whole transaction, and readers never wait for each
+        other. A journal seen under the shared lock was left by a crash: the writer's lock rolls it
+        forward first.
+        """
+        self._check_usable()
+        if not self._swept:
+            self._tidy_if_free()
+        with self._commit_lock(shared=True):
+            if not (self.path / JOURNAL).exists():
+                tx = Transaction(self, os_user())
                 yield tx
-            finally:
-                if tx.staged:
-                    self._cache.clear()
+                return
+        with self._locked():
+            yield Transaction(self, os_user())
+
+    def _tidy_if_free(self) -> None:
+        """A process's first read sweeps up what a crashed one left, when no writer is busy (a writer's
+        own temp files are not stale); otherwise the next writer does it."""
+        try:
+            self._lock.acquire(timeout=0)
+        except (filelock.Timeout, OSError):
+            return
+        try:
+            self._recover()
+        finally:
+            self._lock.release()
+
+    def _check_usable(self) -> None:
+        lock_path = self.path / LOCK
+        try:
+            if not self.path.is_dir():
+                raise DataFolderError(f"no data folder at {self.path} (run 'tui-scheduler init' first)")
+            if os.statvfs(self.path).f_flag & os.ST_RDONLY:  # access() would blame the person's group
+                raise DataFolderError(f"the data folder {self.path} is on a read-only filesystem: it cannot be "
+                                      f"used until it is mounted read-write")
+            if lock_path.exists() and not os.access(lock_path, os.R_OK | os.W_OK):
+                raise DataFolderError(f"no permission to use {lock_path} (is your account in the practice's "
+                                      f"group?)")
+            if not lock_path.exists() and not os.access(self.path, os.W_OK | os.X_OK):
+                raise DataFolderError(f"no permission to write in {self.path}")
+        except PermissionError:  # the folder itself may not let us look inside
+            raise DataFolderError(f"no permission to use {self.path} (is your account in the practice's group? "
+                                  f"after being added, log out and in again)") from None
+
+    @contextmanager
+    def _commit_lock(self, shared: bool):
+        """Shared by readers, held alone by a commit (and a roll-forward) while it renames files into
+        place. A fresh descriptor each time: flock locks belong to it, so threads exclude each other too."""
+        path = self.path / COMMIT_LOCK
+        try:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+                os.fchmod(fd, FILE_MODE)  # the umask may have taken the group's bits
+            except FileExistsError:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as exc:
+            raise DataFolderError(describe_os_error(exc, path, "locking")) from None
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise DataFolderError(f"the data folder {self.path} is busy: a change has been "
+                                              f"saving for over {self.lock_timeout:g} s; try again") from None
+                    time.sleep(0.002)
+            yield
+        finally:
+            os.close(fd)
 
     @contextmanager
     def _locked(self):
-        if not self.path.is_dir():
-            raise DataFolderError(f"no data folder at {self.path} (run 'tui-scheduler init' first)")
+        self._check_usable()
         lock_path = self.path / LOCK
-        if os.statvfs(self.path).f_flag & os.ST_RDONLY:  # access() would blame the person's group
-            raise DataFolderError(f"the data folder {self.path} is on a read-only filesystem: it cannot be used "
-                                  f"until it is mounted read-write")
-        if lock_path.exists() and not os.access(lock_path, os.R_OK | os.W_OK):
-            raise DataFolderError(f"no permission to use {lock_path} (is your account in the practice's group?)")
-        if not lock_path.exists() and not os.access(self.path, os.W_OK | os.X_OK):
-            raise DataFolderError(f"no permission to write in {self.path}")
         try:
             self._lock.acquire()
         except filelock.Timeout:
@@ -197,7 +258,8 @@ class DataFolder:
                 raise DataFolderError(f"{journal} was not written by tui-scheduler ({wrong}); it was left "
                                       f"untouched and nothing was changed. Move it aside to go on, and ask who "
                                       f"wrote it")
-            self._apply(entry)
+            with self._commit_lock(shared=False):
+                self._apply(entry)
         if not self._swept:
             self._sweep()
             self._swept = True
@@ -334,6 +396,14 @@ class Transaction:
         entry.update({k: v for k, v in details.items() if v not in (None, "", [], {})})
         self._audit.append(entry)
 
+    @staticmethod
+    def _discard(written: list[Path]) -> None:
+        for tmp in written:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
     def commit(self) -> None:
         if not self.staged:
             return
@@ -355,15 +425,16 @@ class Transaction:
             revision = {"revision": int(self.manifest.get("revision", 0)) + 1, "time": self.now.isoformat(),
                         "txid": self.txid, "files": versions}
             entry = {"txid": self.txid, "files": files, "audit": self._audit, "revision": revision}
-            replace_atomically(folder.path / JOURNAL, dumps(entry), tag)
         except OSError as exc:
-            for tmp in written:
-                try:
-                    tmp.unlink()
-                except OSError:
-                    pass
+            self._discard(written)
             raise DataFolderError(describe_os_error(exc, folder.path, "saving to")) from None
-        folder._apply(entry)
+        with folder._commit_lock(shared=False):  # readers see all of this commit or none of it
+            try:
+                replace_atomically(folder.path / JOURNAL, dumps(entry), tag)
+            except OSError as exc:
+                self._discard(written)
+                raise DataFolderError(describe_os_error(exc, folder.path, "saving to")) from None
+            folder._apply(entry)
         for rel, data in self.staged.items():
             st = os.stat(folder.path / rel)
             old = folder._cache.get(rel)

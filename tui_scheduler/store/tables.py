@@ -16,6 +16,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from ..core.errors import DataFolderError
+from ..core.feeds import Feed
 from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry, iso, load_record
 from .folder import Transaction
 
@@ -29,6 +30,7 @@ FILES = {
     Client: ("clients.json", "clients"),
     Referral: ("referrals.json", "referrals"),
     WaitEntry: ("waitlist.json", "waitlist"),
+    Feed: ("feeds.json", "feeds"),
 }
 MOVED = "moved.json"
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: ids are read aloud and typed

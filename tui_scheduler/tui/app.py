@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 
 from .. import paths
 from ..core.errors import SchedulerError
-from ..service import Scheduler
+from ..services import Scheduler
 from .screens.calendar import CalendarScreen
 from .screens.live import Live
 

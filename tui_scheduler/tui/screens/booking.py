@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from ...core import clock
 from ...core.errors import NeedsOverride, Refused, SchedulerError
 from ...core.model import FLAGS, MODALITIES, Appointment, Client, RoomKind
-from ...service import Scheduler
+from ...services import Scheduler
 from .prompts import Dialog, problem_lines
 from .slots import FreeSlotsScreen
 

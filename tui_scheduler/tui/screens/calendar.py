@@ -16,7 +16,7 @@ from textual.worker import get_current_worker
 from ...core import clock
 from ...core.errors import NeedsOverride, SchedulerError
 from ...core.model import Appointment, Kind, Room, Staff, Status
-from ...service import Scheduler
+from ...services import Scheduler
 from ..widgets.blocks import STATUS_LETTER, Column, Layout, place, row_bounds
 from ..widgets.calendar import CalendarGrid
 from ..widgets.keyline import KeyLine

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...core.errors import SchedulerError
 from ...core.model import FLAGS, PRESSURES, Client, Payer
-from ...service import Scheduler
+from ...services import Scheduler
 from .live import Live
 
 

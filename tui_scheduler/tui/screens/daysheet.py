@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from ...core import billing, clock
 from ...core.errors import SchedulerError
 from ...core.model import FLAGS, Status
-from ...service import Scheduler
+from ...services import Scheduler
 from ..widgets.blocks import STATUS_LETTER
 from .clients import field
 from .prompts import Dialog

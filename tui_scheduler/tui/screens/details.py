@@ -9,7 +9,7 @@ from textual.widgets import Button, Label, Static
 
 from ...core import clock
 from ...core.model import FLAGS, Appointment, Kind
-from ...service import Scheduler
+from ...services import Scheduler
 from ..widgets.blocks import STATUS_LETTER
 from .prompts import Dialog
 

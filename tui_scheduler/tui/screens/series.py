@@ -13,8 +13,8 @@ from textual.widgets.option_list import Option
 from ...core import clock
 from ...core.errors import NeedsOverride, Refused, SchedulerError
 from ...core.model import MODALITIES, RoomKind
-from ...service import Scheduler
-from ...treatment import PlanItem
+from ...services import Scheduler
+from ...services.treatment import PlanItem
 from .booking import SESSION_MINUTES
 from .clients import field
 from .prompts import problem_lines

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 from ...core import clock
 from ...core.errors import SchedulerError
 from ...core.model import MODALITIES, Role, Room, RoomKind, Staff
-from ...service import Scheduler
+from ...services import Scheduler
 from .clients import field
 from .live import Live
 

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from ...core import clock
 from ...core.errors import NeedsOverride, SchedulerError
 from ...core.model import MODALITIES, WaitEntry
-from ...service import Scheduler
+from ...services import Scheduler
 from .booking import SESSION_MINUTES
 from .clients import field
 from .prompts import Dialog, OverrideScreen

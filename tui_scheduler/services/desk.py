@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .core import clock, rules
-from .core.errors import BadInput, NeedsOverride, Refused
-from .core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry
-from .store.folder import Transaction
-from .store.tables import AppointmentBook, Records
+from ..core import clock, rules
+from ..core.authorizations import Allocation, allocate
+from ..core.feeds import Feed
+from ..core.errors import BadInput, NeedsOverride, Refused
+from ..core.model import Appointment, Client, Kind, Practice, Referral, Room, Staff, Status, WaitEntry
+from ..store.folder import Transaction
+from ..store.tables import AppointmentBook, Records
+
+# A stand-in client for searches and verdicts made before a client is chosen: no flags, no bookings.
+ANYONE = Client(id="(anyone)", name="any client")
 
 # Windows for conflict checks are widened by a day on each side: far more than the longest visit plus
 # turnover, so nothing that could clash is left out.
@@ -58,6 +63,7 @@ class Desk:
         self.clients = Records(tx, Client)
         self.referrals = Records(tx, Referral)
         self.waitlist = Records(tx, WaitEntry)
+        self.feeds = Records(tx, Feed)
         self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
 
     def time(self, value: str | datetime) -> datetime:
@@ -106,6 +112,19 @@ class Desk:
         lo = clock.day_start(min(r.issued for r in refs), self.tz)
         hi = clock.day_start(max(r.expires for r in refs) + timedelta(days=1), self.tz)
         return self.book.of_client(client_id, lo, hi, clock.months_between(lo, hi, self.tz))
+
+    def allocation(self, client_id: str, extra: tuple[Appointment, ...] = ()) -> Allocation:
+        """Which referral pays for which of the client's visits; `extra` are visits not booked yet."""
+        refs = self.referrals.matching(lambda d: d.get("client_id") == client_id)
+        history = self.referral_history(client_id, refs) + list(extra)
+        return allocate(refs, history, self.practice.no_show_uses_visit, self.tz)
+
+    def spots_of(self, appt: Appointment, keep=lambda spot: spot.status == Status.BOOKED) -> list[Appointment]:
+        """A visit's spot work that `keep` accepts (by default: still booked); none for other kinds."""
+        if appt.kind != Kind.VISIT:
+            return []
+        return [a for a in self.near(appt.start, appt.end)
+                if a.kind == Kind.SPOT and a.visit_id == appt.id and keep(a)]
 
     def snapshot(self, appts: list[Appointment], nearby: list[Appointment],
                  also: Client | None = None) -> rules.Snapshot:

@@ -1,33 +1,25 @@
-"""Calendar feeds as use cases: which feeds exist, who may read them, and what each one shows.
+"""What a calendar feed is and what it shows: pure, no I/O.
 
 A feed is one therapist's or provider's appointments, one room's, or the whole practice's, over a window
-of days around today. Subscribed feeds live in the data folder (feeds.json) under a long random token;
-an export is the same feed without a token. The CLI and the feed server both come here; turning what a
-feed shows into iCalendar text is tui_scheduler.ical's job.
+of days around today. Subscribed feeds are kept under a long random token; an export is the same feed
+without one. Turning these entries into iCalendar text is tui_scheduler.ical's job.
 """
 
 from __future__ import annotations
 
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from tinydb import Query
+from . import clock
+from .errors import BadInput
+from .model import Appointment, Kind, Role, Status
 
-from .core import clock, rules
-from .core.errors import BadInput, DataFolderError, Refused
-from .core.model import Appointment, Kind, Role, Status, iso
-from .service import Desk, Scheduler
-from .store.tables import docs, new_code, table
-
-FILE, TABLE = "feeds.json", "feeds"
 SCOPES = ("therapist", "room", "practice")
 PAST_DAYS, FUTURE_DAYS = 30, 180
 MAX_DAYS = 3660
 
 _VISIT_LABEL = {Role.CHIROPRACTOR: "Chiropractic visit", Role.PHYSICAL_THERAPIST: "Physical therapy visit"}
-
 
 @dataclass(frozen=True)
 class Feed:
@@ -100,76 +92,10 @@ def initials(name: str) -> str:
     return "".join(f"{part[0].upper()}." for part in name.split() if part[0].isalnum()) or "?"
 
 
-def _days(value: int, what: str) -> int:
+def check_days(value: int, what: str) -> int:
     if not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
         raise BadInput(f"{what} must be between 0 and {MAX_DAYS} days")
     return value
-
-
-def _target(desk: Desk, scope: str, name: str | None) -> tuple[str, str]:
-    if scope == "therapist":
-        person = desk.find(desk.staff, name, "staff member")
-        return person.id, person.name
-    if scope == "room":
-        room = desk.find(desk.rooms, name, "room")
-        return room.id, room.name
-    if scope == "practice":
-        return "", desk.practice.name
-    raise BadInput(f"unknown feed scope {scope!r} (one of: {', '.join(SCOPES)})")
-
-
-def describe_feed(sched: Scheduler, scope: str, name: str | None = None, full_names: bool = False,
-                  past_days: int = PAST_DAYS, future_days: int = FUTURE_DAYS) -> Feed:
-    """A feed for export: the target found by id, name or the start of a name, nothing stored."""
-    past, future = _days(past_days, "--past-days"), _days(future_days, "--future-days")
-    with sched.folder.reading() as tx:
-        target_id, target = _target(Desk(tx), scope, name)
-    return Feed(scope, target_id, target, full_names, past, future)
-
-
-def every_feed(sched: Scheduler, full_names: bool = False, past_days: int = PAST_DAYS,
-               future_days: int = FUTURE_DAYS) -> list[Feed]:
-    """The whole practice, then each active staff member, then each active room."""
-    past, future = _days(past_days, "--past-days"), _days(future_days, "--future-days")
-    practice = sched.practice()
-    out = [Feed("practice", "", practice.name, full_names, past, future)]
-    out += [Feed("therapist", s.id, s.name, full_names, past, future) for s in sched.staff() if s.active]
-    out += [Feed("room", r.id, r.name, full_names, past, future) for r in sched.rooms() if r.active]
-    return out
-
-
-# --- subscribed feeds -------------------------------------------------------------------------------
-
-def new_feed(sched: Scheduler, scope: str, name: str | None = None, full_names: bool = False,
-             past_days: int = PAST_DAYS, future_days: int = FUTURE_DAYS) -> Feed:
-    past, future = _days(past_days, "--past-days"), _days(future_days, "--future-days")
-    with sched.folder.transaction(sched.user) as tx:
-        target_id, target = _target(Desk(tx), scope, name)
-        taken = {d.get("id") for d in docs(tx, FILE, TABLE)}
-        feed_id = f"feed-{new_code(4)}"
-        while feed_id in taken:
-            feed_id = f"feed-{new_code(4)}"
-        feed = Feed(scope, target_id, target, full_names, past, future, token=secrets.token_urlsafe(32),
-                    id=feed_id, created=iso(sched.now()))
-        table(tx, FILE, TABLE).insert(feed.to_dict())
-        # the token is a password: the audit log, readable by the whole front desk, names the feed's id
-        tx.audit("feed-new", id=feed.id, scope=scope, target=target_id, full_names=full_names or None)
-    return feed
-
-
-def feeds(sched: Scheduler) -> list[Feed]:
-    with sched.folder.reading() as tx:
-        return _stored(tx)
-
-
-def _stored(tx) -> list[Feed]:
-    out = []
-    for d in docs(tx, FILE, TABLE):
-        try:
-            out.append(Feed.from_dict(d))
-        except (KeyError, TypeError, ValueError):
-            raise DataFolderError(f"{tx.folder.path / FILE}: a feed record is malformed") from None
-    return sorted(out, key=lambda f: (f.created, f.id))
 
 
 def token_of(text: str) -> str:
@@ -177,17 +103,6 @@ def token_of(text: str) -> str:
     text = (text or "").strip()
     text = text.rsplit("/", 1)[-1]
     return text[:-4] if text.endswith(".ics") else text
-
-
-def revoke(sched: Scheduler, token: str) -> Feed:
-    token = token_of(token)
-    with sched.folder.transaction(sched.user) as tx:
-        feed = match(_stored(tx), token)
-        if feed is None:
-            raise Refused("no feed with that token (see 'tui-scheduler feeds list')")
-        table(tx, FILE, TABLE).remove(Query().token == feed.token)
-        tx.audit("feed-revoke", id=feed.id)
-    return feed
 
 
 def match(stored: list[Feed], token: str) -> Feed | None:
@@ -201,50 +116,11 @@ def match(stored: list[Feed], token: str) -> Feed | None:
     return found
 
 
-# --- what a feed shows --------------------------------------------------------------------------------
-
 def window(feed: Feed, today: date, tz) -> tuple[datetime, datetime]:
     return clock.day_span(today - timedelta(days=feed.past_days), tz, feed.past_days + feed.future_days + 1)
 
 
-def today(sched: Scheduler, timezone: str) -> date:
-    return clock.local_day(sched.now(), clock.zone(timezone))
-
-
-def content(sched: Scheduler, feed: Feed) -> Content:
-    """The feed's events, read under the folder's lock (the service's reads nest in it) so that they and
-    the revision they are cached under all belong to one commit."""
-    with sched.folder.reading() as tx:
-        desk = Desk(tx)
-        day = clock.local_day(sched.now(), desk.tz)
-        # every appointment in the window, not only the feed's: a spot names the visit it is inside
-        found = sched.appointments(*window(feed, day, desk.tz))
-        staff = {s.id: s for s in desk.staff.all()}
-        names = desk.names()
-        revision = int(tx.manifest.get("revision", 0))
-        practice = desk.practice
-    visits = {a.id: a for a in found if a.kind == Kind.VISIT}
-    if feed.scope == "therapist":
-        mine = [a for a in found if a.staff_id == feed.target_id]
-    elif feed.scope == "room":
-        mine = [a for a in found if a.room_id == feed.target_id]
-    else:
-        mine = found
-    show = _Wording(feed, names, staff, visits, desk.tz)
-    entries = []
-    for a in mine:
-        entries.append(show.appointment(a))
-        if feed.scope == "room":
-            span = rules.room_span(a, practice)
-            if a.holds_time and span and span[1] > a.end:
-                entries.append(show.turnover(a, span[1]))
-    title = practice.name
-    if feed.scope != "practice":
-        title += f": {names.get(feed.target_id, feed.target)}"
-    return Content(title, practice.timezone, revision, day, entries)
-
-
-class _Wording:
+class Wording:
     """Words for each event. Clients appear as initials unless the feed asks for full names; nothing else
     about a client (phone, email, flags, notes) ever leaves the practice in a feed."""
 

@@ -1,0 +1,76 @@
+"""The `tui-scheduler` command: argument parsing and printing only; every decision is the service's.
+
+Each command group is a module that adds its own sub-commands (with `set_defaults(handler=...)`) and
+prints its own results; this module only assembles them and turns errors into one line and an exit code.
+Exit codes: 0 done, 1 refused by a rule, 2 bad input, 3 the data folder cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import paths
+from ..core.errors import BadInput, NeedsOverride, SchedulerError
+from ..ical import cli as feeds
+from ..services import Scheduler
+from . import booking, day, people, practice, treatment
+from .common import Parser, data_dir, fixed_clock
+
+# in the order `--help` lists them; treatment adds `book series`, so it comes after booking
+GROUPS = (practice, people, booking, treatment, day, feeds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="tui-scheduler", description="Scheduler for a small medical-massage practice.")
+    p.add_argument("--data", metavar="DIR", help="data folder (default: $TUI_SCHEDULER_DATA or your data dir)")
+    p.add_argument("--demo", action="store_true", help="open the app on a fresh demo practice")
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
+    groups: dict = {}
+    for module in GROUPS:
+        module.add_commands(sub, groups)
+    return p
+
+
+def open_app(args) -> int:
+    from ..tui.app import make_app
+
+    if args.demo:
+        from ..demo import fresh_demo_folder
+
+        folder = fresh_demo_folder(clock=fixed_clock())
+    else:
+        folder = data_dir(args)
+        if not Scheduler(folder).is_set_up():
+            raise BadInput(f"no practice in {folder} yet: run 'tui-scheduler init --timezone ZONE' "
+                           f"or 'tui-scheduler demo', or try 'tui-scheduler --demo'")
+    make_app(folder, clock=fixed_clock()).run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return open_app(args)
+        sched = Scheduler(data_dir(args), clock=fixed_clock())
+        return args.handler(args, sched) or 0
+    except NeedsOverride as exc:
+        print(f"tui-scheduler: needs --override \"reason\": {exc.reason}", file=sys.stderr)
+        return exc.exit_code
+    except SchedulerError as exc:
+        print(f"tui-scheduler: {exc.reason}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback for a person to read: it goes to the log file instead
+        where = paths.log_exception(exc)
+        print(f"tui-scheduler: unexpected error ({type(exc).__name__}: {exc}); details in {where}",
+              file=sys.stderr)
+        return 70
+
+
+def entry() -> None:
+    sys.exit(main())

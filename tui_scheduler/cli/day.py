@@ -1,0 +1,61 @@
+"""`day`, `hands-on`: the day sheet and what a session bills."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+from ..core.errors import BadInput
+from ..services import Scheduler
+from .common import print_booked, print_json
+
+
+def add_commands(sub, groups: dict) -> None:
+    s = sub.add_parser("day", help="the day sheet: check-in, flags, referrals, status, units")
+    s.add_argument("date", nargs="?")
+    s.add_argument("--therapist")
+    fmt = s.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--json", action="store_true")
+    s.set_defaults(handler=day)
+
+    s = sub.add_parser("hands-on", help="record hands-on minutes per code after a session: 97124=38 97140=15")
+    s.add_argument("id")
+    s.add_argument("minutes", nargs="+", metavar="CODE=MIN")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=hands_on)
+
+
+def day(args, sched: Scheduler) -> int:
+    rows = sched.day_sheet(args.date, args.therapist)
+    if args.json:
+        print_json(rows)
+        return 0
+    columns = ["check_in", "start", "end", "id", "kind", "status", "client", "who", "room", "flags", "referral",
+               "total_units"]
+    table = [{**r, "start": r["start"][11:16], "end": r["end"][11:16], "who": r.get("therapist") or r.get("provider"),
+              "flags": " ".join(r["flags"]), "total_units": r.get("total_units", "")} for r in rows]
+    if args.csv:
+        out = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+        out.writeheader()
+        out.writerows(table)
+        return 0
+    if not table:
+        print("no appointments")
+    for r in table:
+        extras = "  ".join(x for x in (r["flags"] and f"flags: {r['flags']}", r["referral"],
+                                       r["total_units"] != "" and f"{r['total_units']} units") if x)
+        print(f"{r['check_in']} in  {r['start']}-{r['end']}  {r['id']}  {r['kind']:<7} {r['status']:<9} "
+              f"{r['client']} · {r['who']} · {r['room']}  {extras}".rstrip())
+    return 0
+
+
+def hands_on(args, sched: Scheduler) -> int:
+    minutes = {}
+    for pair in args.minutes:
+        code, sep, value = pair.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise BadInput(f"give minutes per code as CODE=MIN, like 97124=38, not {pair!r}")
+        minutes[code.strip()] = int(value)
+    print_booked(sched, sched.record_hands_on(args.id, minutes), args.json)
+    return 0

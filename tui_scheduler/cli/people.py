@@ -1,0 +1,93 @@
+"""`room`, `staff`, `client`, `referral`: the people and places of the practice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..core import clock
+from ..core.model import FLAGS, MODALITIES, Payer, Role, RoomKind
+from ..services import Scheduler
+from .common import group, listing
+
+
+def add_commands(sub, groups: dict) -> None:
+    room = group(sub, "room", "rooms")
+    s = room.add_parser("add")
+    s.add_argument("name")
+    s.add_argument("--kind", required=True, choices=[k.value for k in RoomKind])
+    s.set_defaults(handler=lambda args, sched: print(sched.add_room(args.name, args.kind).id))
+    s = room.add_parser("list")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=lambda args, sched: listing(
+        sched.rooms(), args.json, lambda r: f"{r.id}  {r.name:<20} {r.kind}{'' if r.active else ' (not in use)'}"))
+
+    staff = group(sub, "staff", "therapists and providers")
+    s = staff.add_parser("add")
+    s.add_argument("name")
+    s.add_argument("--role", required=True, choices=[r.value for r in Role])
+    s.add_argument("--modality", action="append", default=[], choices=MODALITIES)
+    s.add_argument("--hours", action="append", default=[], help='working hours, e.g. "mon-fri 09:00-17:00"')
+    s.set_defaults(handler=lambda args, sched: print(
+        sched.add_staff(args.name, args.role, args.modality, args.hours).id))
+    s = staff.add_parser("list")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=lambda args, sched: listing(
+        sched.staff(), args.json, lambda s: f"{s.id}  {s.name:<20} {s.role}"
+        f"{' [' + ', '.join(s.modalities) + ']' if s.modalities else ''}  {s.hours.describe()}"))
+    s = staff.add_parser("time-off", help="block time off for a staff member")
+    s.add_argument("name")
+    s.add_argument("--from", dest="start", required=True, help='"DATE TIME" or DATE (whole day)')
+    s.add_argument("--to", dest="end", required=True, help='"DATE TIME" or DATE (whole day, inclusive)')
+    s.add_argument("--reason", default="")
+    s.set_defaults(handler=time_off)
+    groups["staff"] = staff
+
+    client = group(sub, "client", "clients")
+    s = client.add_parser("add")
+    s.add_argument("name")
+    s.add_argument("--payer", default="self-pay", choices=[x.value for x in Payer])
+    s.add_argument("--flag", action="append", default=[], choices=list(FLAGS))
+    s.add_argument("--phone", default="")
+    s.add_argument("--email", default="")
+    s.add_argument("--pressure", default="")
+    s.add_argument("--notes", default="")
+    s.set_defaults(handler=lambda args, sched: print(sched.add_client(
+        args.name, args.payer, args.flag, args.phone, args.email, args.pressure, args.notes).id))
+    s = client.add_parser("list")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=lambda args, sched: listing(
+        sched.clients(), args.json, lambda c: f"{c.id}  {c.name:<24} {c.payer}"
+        f"{'  flags: ' + ', '.join(c.flags) if c.flags else ''}"))
+    groups["client"] = client
+
+    ref = group(sub, "referral", "prescriptions and referrals")
+    s = ref.add_parser("add")
+    s.add_argument("--client", required=True)
+    s.add_argument("--visits", required=True, type=int)
+    s.add_argument("--expires", required=True)
+    s.add_argument("--issued")
+    s.add_argument("--prescriber", default="")
+    s.add_argument("--area", default="")
+    s.set_defaults(handler=lambda args, sched: print(sched.add_referral(
+        args.client, args.visits, args.expires, args.issued, args.prescriber, args.area).id))
+    s = ref.add_parser("list")
+    s.add_argument("--client")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=lambda args, sched: listing(
+        sched.referrals(args.client), args.json, lambda r: f"{r.id}  {r.client_id}  {r.visits} visits  "
+        f"{r.issued} to {r.expires}  {r.prescriber}  {r.area}"))
+    groups["referral"] = ref
+
+
+def _time_or_day(text: str, end: bool) -> str:
+    """A bare date in time-off means the whole day: from its midnight, to the next day's midnight."""
+    text = text.strip()
+    if len(text) == 10:
+        day = clock.parse_date(text) + timedelta(days=1 if end else 0)
+        return f"{day} 00:00"
+    return text
+
+
+def time_off(args, sched: Scheduler) -> int:
+    sched.add_time_off(args.name, _time_or_day(args.start, False), _time_or_day(args.end, True), args.reason)
+    return 0

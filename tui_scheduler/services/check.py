@@ -1,0 +1,98 @@
+"""`tui-scheduler check`: read every file of the data folder and look for anything the rules forbid."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..core import clock
+from ..core.model import Kind
+from ..core.rules import overlaps, room_span
+from ..store.tables import docs
+from .context import Area
+from .desk import Desk
+
+
+def _double_bookings(appts, key, span) -> list[str]:
+    """Overlaps between holding appointments sharing `key` (a person or a room), by a sweep per key."""
+    by_key = defaultdict(list)
+    for a in appts:
+        s = span(a)
+        if a.holds_time and s and key(a):
+            by_key[key(a)].append((s, a))
+    found = []
+    for k, items in by_key.items():
+        items.sort(key=lambda item: item[0][0])
+        latest = None
+        for s, a in items:
+            if latest and overlaps(*s, *latest[0]) and not _nested(a, latest[1]):
+                found.append(f"{latest[1].id} and {a.id} overlap for {k}")
+            if latest is None or s[1] > latest[0][1]:
+                latest = (s, a)
+    return found
+
+
+def _nested(a, b) -> bool:
+    """A spot inside its own visit shares that visit's client legitimately."""
+    return (a.kind == Kind.SPOT and a.visit_id == b.id) or (b.kind == Kind.SPOT and b.visit_id == a.id)
+
+
+def _visit_index_problems(desk: Desk, months: list[str]) -> list[str]:
+    index = desk.book.visits
+    if not index.ready():
+        return []
+    want = {d.get("id"): index.row(d) for m in months for d in desk.book.raw_month(m)}
+    have = {}
+    for bucket in range(index.BUCKETS):
+        for d in docs(desk.tx, f"visits/{bucket:02d}.json", "visits"):
+            have[d.get("id")] = d
+    wrong = sorted(i for i in want.keys() | have.keys() if want.get(i) != have.get(i))
+    if not wrong:
+        return []
+    return [f"the client visit index disagrees with the appointments for {len(wrong)} of them "
+            f"(first: {wrong[0]}); run 'tui-scheduler check --rebuild-index'"]
+
+
+class Integrity(Area):
+    def check_folder(self) -> tuple[list[str], str]:
+        """Every problem found (one line each) and a summary line."""
+        problems: list[str] = []
+        with self.ctx.read() as desk:
+            tx = desk.tx
+            rooms, staff, clients = desk.rooms.all(), desk.staff.all(), desk.clients.all()
+            desk.referrals.all()
+            known = {r.id for r in rooms} | {s.id for s in staff} | {c.id for c in clients}
+            months = tx.folder.months()
+            appts = []
+            seen: dict[str, str] = {}
+            for month in months:
+                for a in desk.book.in_months([month]):
+                    appts.append(a)
+                    if a.id in seen:
+                        problems.append(f"{a.id} is stored twice ({seen[a.id]} and {month})")
+                    seen[a.id] = month
+                    if clock.month_key(a.start, desk.tz) != month:
+                        problems.append(f"{a.id} starts in {clock.month_key(a.start, desk.tz)} but is filed in {month}")
+                    elif desk.book.month_of_id(a.id) != month:
+                        problems.append(f"{a.id} cannot be found by its id (filed in {month})")
+                    for ident in (a.client_id, a.staff_id, a.room_id):
+                        if ident not in known:
+                            problems.append(f"{a.id} refers to unknown {ident}")
+                    if a.end <= a.start:
+                        problems.append(f"{a.id} ends before it starts")
+            by_id = {a.id: a for a in appts}
+            for a in appts:
+                if a.kind != Kind.SPOT or not a.holds_time:
+                    continue
+                visit = by_id.get(a.visit_id or "")
+                if visit is None:
+                    problems.append(f"spot {a.id} belongs to missing visit {a.visit_id}")
+                elif not (visit.start <= a.start and a.end <= visit.end) or not visit.holds_time:
+                    problems.append(f"spot {a.id} is not inside an active visit {visit.id}")
+            problems += _double_bookings(appts, lambda a: a.staff_id, lambda a: (a.start, a.end))
+            problems += _double_bookings(appts, lambda a: a.client_id, lambda a: (a.start, a.end))
+            problems += _double_bookings(appts, lambda a: a.room_id, lambda a: room_span(a, desk.practice))
+            problems += _visit_index_problems(desk, months)
+            revision = tx.manifest.get("revision", 0)
+        summary = (f"{'ok' if not problems else 'PROBLEMS'}: {len(appts)} appointments in {len(months)} month files, "
+                   f"{len(rooms)} rooms, {len(staff)} staff, {len(clients)} clients, revision {revision}")
+        return problems, summary

@@ -1,0 +1,46 @@
+"""The day sheet: the day in order, with what the front desk needs at check-in."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ..core import billing, clock
+from ..core.model import Appointment, Client, Kind
+from .context import Area
+from .search import as_day
+
+
+class DaySheet(Area):
+    def day_sheet(self, day: date | str | None = None, therapist: str | None = None) -> list[dict]:
+        """The day in order: check-in time, flags, referral state, status, billable units."""
+        with self.ctx.read() as desk:
+            the_day = as_day(day) if day else clock.local_day(self.now(), desk.tz)
+            lo, hi = clock.day_span(the_day, desk.tz)
+            appts = desk.book.between(lo, hi, clock.months_between(lo, hi, desk.tz))
+            if therapist:
+                who = desk.find(desk.staff, therapist, "staff member")
+                appts = [a for a in appts if a.staff_id == who.id]
+            appts.sort(key=lambda a: (a.start, a.kind != Kind.VISIT, a.id))
+            clients = {c.id: c for c in desk.clients.matching(lambda d: d.get("id") in {a.client_id for a in appts})}
+            allocations = {cid: desk.allocation(cid) for cid, c in clients.items() if c.needs_referral}
+            lead = timedelta(minutes=desk.practice.checkin_lead_minutes)
+            tz = desk.tz
+        rows = self.services.booking.describe(appts)
+        for a, row in zip(appts, rows):
+            client = clients.get(a.client_id)
+            row["check_in"] = (a.start - lead).astimezone(tz).strftime("%H:%M")
+            row["flags"] = list(client.flags) if client else []
+            row["payer"] = str(client.payer) if client else ""
+            row["referral"] = _referral_state(a, client, allocations.get(a.client_id))
+            if a.hands_on:
+                row["hands_on"] = dict(a.hands_on)
+                row["units"] = billing.units(a.hands_on)
+                row["total_units"] = sum(row["units"].values())
+        return rows
+
+
+
+def _referral_state(a: Appointment, client: Client | None, allocation) -> str:
+    if client is None or not client.needs_referral or a.kind == Kind.VISIT:
+        return ""
+    return (allocation.note(a.id) if allocation else "") or "not covered by a referral"
