@@ -24,6 +24,7 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--checkin-lead", type=int, metavar="MIN")
     s.add_argument("--no-shows-use-visits", choices=["yes", "no"],
                    help="whether a no-show uses up one of a referral's visits")
+    s.add_argument("--phone", help="the number clients call to confirm or cancel")
     s.set_defaults(handler=update)
     groups["practice"] = practice
 
@@ -45,7 +46,8 @@ def init(args, sched: Scheduler) -> int:
 def update(args, sched: Scheduler) -> int:
     uses = None if args.no_shows_use_visits is None else args.no_shows_use_visits == "yes"
     practice = sched.update_practice(name=args.name, hours=args.hours, turnover_minutes=args.turnover,
-                                     checkin_lead_minutes=args.checkin_lead, no_show_uses_visit=uses)
+                                     checkin_lead_minutes=args.checkin_lead, no_show_uses_visit=uses,
+                                     phone=args.phone)
     return _print(practice, False)
 
 
@@ -60,6 +62,8 @@ def _print(practice, as_json: bool) -> int:
     print(f"{practice.name} · {practice.timezone} · open {practice.hours.describe()}")
     print(f"turnover {practice.turnover_minutes} min · check-in {practice.checkin_lead_minutes} min before · "
           f"no-shows {'use' if practice.no_show_uses_visit else 'do not use'} a referral visit")
+    if practice.phone:
+        print(f"phone {practice.phone}")
     return 0
 
 

@@ -104,6 +104,7 @@ class Practice:
     turnover_minutes: int = 15
     checkin_lead_minutes: int = 15
     no_show_uses_visit: bool = True
+    phone: str = ""  # the number clients call to confirm or cancel (reminders, superbills)
 
     def to_dict(self) -> dict:
         d = _plain(self)

@@ -36,6 +36,14 @@ def clean_name(text: str, what: str) -> str:
     return name
 
 
+def clean_text(text: str | None, what: str, limit: int = 500) -> str:
+    """Free text a person typed, trimmed; refused when it is longer than any real one would be."""
+    value = (text or "").strip()
+    if len(value) > limit:
+        raise BadInput(f"{what} is at most {limit} characters, not {len(value)}")
+    return value
+
+
 def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str]:
     """Raise for hard problems, and for soft ones without a reason; return the overrides to record."""
     hard = [p for p in problems if not p.soft]

@@ -10,7 +10,7 @@ from ..core.hours import WeeklyHours
 from ..core.model import Practice
 from ..store.tables import Records, VisitIndex
 from .context import Area
-from .desk import clean_name
+from .desk import clean_name, clean_text
 
 DEFAULT_HOURS = ("mon-fri 08:00-19:00", "sat 09:00-14:00")
 
@@ -35,7 +35,8 @@ class PracticeSetup(Area):
         return practice
 
     def update_practice(self, *, name: str | None = None, hours=None, turnover_minutes: int | None = None,
-                        checkin_lead_minutes: int | None = None, no_show_uses_visit: bool | None = None) -> Practice:
+                        checkin_lead_minutes: int | None = None, no_show_uses_visit: bool | None = None,
+                        phone: str | None = None) -> Practice:
         with self.ctx.write() as desk:
             changes = {}
             if name is not None:
@@ -48,6 +49,8 @@ class PracticeSetup(Area):
                         raise BadInput(f"{key.replace('_', ' ')} must be 0 to 120, on the "
                                        f"{desk.practice.grid_minutes}-minute grid")
                     changes[key] = value
+            if phone is not None:
+                changes["phone"] = clean_text(phone, "phone number", 40)
             if no_show_uses_visit is not None:
                 changes["no_show_uses_visit"] = no_show_uses_visit
             practice = replace(desk.practice, **changes)
