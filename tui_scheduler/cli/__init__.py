@@ -14,11 +14,12 @@ from .. import paths
 from ..core.errors import BadInput, NeedsOverride, SchedulerError
 from ..ical import cli as feeds
 from ..services import Scheduler
-from . import booking, day, people, practice, treatment
+from . import booking, day, people, practice, records, superbill, treatment
 from .common import Parser, data_dir, fixed_clock
 
-# in the order `--help` lists them; treatment adds `book series`, so it comes after booking
-GROUPS = (practice, people, booking, treatment, day, feeds)
+# in the order `--help` lists them; treatment adds `book series`, so it comes after booking, and records
+# adds `client show` after people
+GROUPS = (practice, people, booking, treatment, day, records, superbill, feeds)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,7 +20,7 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--minutes", required=True, type=int)
     s.set_defaults(handler=lambda args, sched: print_booked(sched, sched.book_session(
         args.client, args.therapist, args.room, args.modality, args.start, args.minutes,
-        override=args.override), args.json))
+        override=args.override), args.json, judged=True))
     s = book.add_parser("visit")
     s.add_argument("--client", required=True)
     s.add_argument("--provider", required=True)
@@ -37,7 +37,7 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--region", default="", help="body region worked (billing with an adjustment)")
     s.set_defaults(handler=lambda args, sched: print_booked(sched, sched.book_spot(
         args.visit, args.therapist, args.start, modality=args.modality, region=args.region,
-        override=args.override), args.json))
+        override=args.override), args.json, judged=True))
     for s in book.choices.values():
         s.add_argument("--override", metavar="REASON", help="book despite soft warnings, for this reason")
         s.add_argument("--json", action="store_true")
@@ -49,7 +49,7 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--override", metavar="REASON")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=lambda args, sched: print_booked(
-        sched, sched.move(args.id, args.start, override=args.override), args.json))
+        sched, sched.move(args.id, args.start, override=args.override), args.json, judged=True))
     s = sub.add_parser("cancel", help="cancel an appointment (a visit cancels its spot work)")
     s.add_argument("id")
     s.add_argument("--reason", default="")

@@ -62,18 +62,24 @@ def listing(items, as_json: bool, line, empty: str = "") -> int:
     return 0
 
 
-def print_booked(sched: Scheduler, appt, as_json: bool) -> int:
-    """A booked or changed appointment: its id (or JSON), and which referral visit it is on stderr."""
+def print_booked(sched: Scheduler, appt, as_json: bool, judged: bool = False) -> int:
+    """A booked or changed appointment: its id (or JSON), and which referral visit it is on stderr.
+    `judged`: the rules have just passed it (a booking or a move), so say which clearance on file
+    stood in for the flags' warning."""
     note = sched.referral_note(appt)
+    cleared = sched.clearance_note(appt.client_id, appt.start, appt.kind) if judged else ""
     if as_json:
         row = sched.describe([appt])[0]
         if note:
             row["referral"] = note
+        if cleared:
+            row["cleared"] = cleared
         print_json(row)
     else:
         print(appt.id)
-        if note:
-            print(note, file=sys.stderr)
+        for line in (note, cleared):
+            if line:
+                print(line, file=sys.stderr)
     return 0
 
 

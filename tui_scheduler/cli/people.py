@@ -27,8 +27,14 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--role", required=True, choices=[r.value for r in Role])
     s.add_argument("--modality", action="append", default=[], choices=MODALITIES)
     s.add_argument("--hours", action="append", default=[], help='working hours, e.g. "mon-fri 09:00-17:00"')
+    _provider_ids(s)
     s.set_defaults(handler=lambda args, sched: print(
-        sched.add_staff(args.name, args.role, args.modality, args.hours).id))
+        sched.add_staff(args.name, args.role, args.modality, args.hours, args.npi or "", args.license or "").id))
+    s = staff.add_parser("set", help="change a staff member's NPI or licence")
+    s.add_argument("name")
+    _provider_ids(s)
+    s.set_defaults(handler=lambda args, sched: print(
+        sched.update_staff(args.name, npi=args.npi, license=args.license).id))
     s = staff.add_parser("list")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=lambda args, sched: listing(
@@ -51,8 +57,22 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--email", default="")
     s.add_argument("--pressure", default="")
     s.add_argument("--notes", default="")
+    _billing_details(s)
     s.set_defaults(handler=lambda args, sched: print(sched.add_client(
-        args.name, args.payer, args.flag, args.phone, args.email, args.pressure, args.notes).id))
+        args.name, args.payer, args.flag, args.phone, args.email, args.pressure, args.notes, args.dob,
+        args.address or "").id))
+    s = client.add_parser("set", help="change a client's details (only what is given)")
+    s.add_argument("client")
+    s.add_argument("--name")
+    s.add_argument("--payer", choices=[x.value for x in Payer])
+    s.add_argument("--phone")
+    s.add_argument("--email")
+    s.add_argument("--pressure")
+    s.add_argument("--notes")
+    _billing_details(s)
+    s.set_defaults(handler=lambda args, sched: print(sched.update_client(
+        args.client, name=args.name, payer=args.payer, phone=args.phone, email=args.email,
+        pressure=args.pressure, notes=args.notes, dob=args.dob, address=args.address).id))
     s = client.add_parser("list")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=lambda args, sched: listing(
@@ -68,15 +88,26 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--issued")
     s.add_argument("--prescriber", default="")
     s.add_argument("--area", default="")
+    s.add_argument("--icd10", action="append", default=[], metavar="CODE", help="diagnosis code, e.g. M54.50")
     s.set_defaults(handler=lambda args, sched: print(sched.add_referral(
-        args.client, args.visits, args.expires, args.issued, args.prescriber, args.area).id))
+        args.client, args.visits, args.expires, args.issued, args.prescriber, args.area, args.icd10).id))
     s = ref.add_parser("list")
     s.add_argument("--client")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=lambda args, sched: listing(
         sched.referrals(args.client), args.json, lambda r: f"{r.id}  {r.client_id}  {r.visits} visits  "
-        f"{r.issued} to {r.expires}  {r.prescriber}  {r.area}"))
+        f"{r.issued} to {r.expires}  {r.prescriber}  {r.area}  {' '.join(r.icd10)}".rstrip()))
     groups["referral"] = ref
+
+
+def _provider_ids(s) -> None:
+    s.add_argument("--npi", metavar="N", help="National Provider Identifier (ten digits), for superbills")
+    s.add_argument("--license", metavar="TEXT", help="licence, e.g. \"LMT 227.012345\", for superbills")
+
+
+def _billing_details(s) -> None:
+    s.add_argument("--dob", metavar="DATE", help="date of birth, for superbills")
+    s.add_argument("--address", metavar="TEXT", help="postal address, for superbills")
 
 
 def _time_or_day(text: str, end: bool) -> str:

@@ -25,6 +25,10 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--no-shows-use-visits", choices=["yes", "no"],
                    help="whether a no-show uses up one of a referral's visits")
     s.add_argument("--phone", help="the number clients call to confirm or cancel")
+    s.add_argument("--address", metavar="TEXT", help="the practice's address, for superbills")
+    s.add_argument("--tax-id", metavar="TEXT", help="the practice's tax id (EIN), for superbills")
+    s.add_argument("--fee", action="append", default=[], metavar="CODE=AMOUNT",
+                   help="fee per unit of a CPT code, e.g. 97124=30.00 (repeatable)")
     s.set_defaults(handler=update)
     groups["practice"] = practice
 
@@ -47,7 +51,8 @@ def update(args, sched: Scheduler) -> int:
     uses = None if args.no_shows_use_visits is None else args.no_shows_use_visits == "yes"
     practice = sched.update_practice(name=args.name, hours=args.hours, turnover_minutes=args.turnover,
                                      checkin_lead_minutes=args.checkin_lead, no_show_uses_visit=uses,
-                                     phone=args.phone)
+                                     phone=args.phone, address=args.address, tax_id=args.tax_id,
+                                     fees=args.fee)
     return _print(practice, False)
 
 
@@ -64,6 +69,10 @@ def _print(practice, as_json: bool) -> int:
           f"no-shows {'use' if practice.no_show_uses_visit else 'do not use'} a referral visit")
     if practice.phone:
         print(f"phone {practice.phone}")
+    if practice.address or practice.tax_id:
+        print(" · ".join(x for x in (practice.address, practice.tax_id and f"tax id {practice.tax_id}") if x))
+    if practice.fees:
+        print("fees per unit: " + ", ".join(f"{code} {amount}" for code, amount in sorted(practice.fees.items())))
     return 0
 
 

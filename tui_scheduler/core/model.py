@@ -105,15 +105,20 @@ class Practice:
     checkin_lead_minutes: int = 15
     no_show_uses_visit: bool = True
     phone: str = ""  # the number clients call to confirm or cancel (reminders, superbills)
+    # what a superbill names: where the practice is, its tax id, and its fee per CPT code (exact decimals)
+    address: str = ""
+    tax_id: str = ""
+    fees: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         d = _plain(self)
         d["hours"] = self.hours.to_dict()
+        d["fees"] = dict(self.fees)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Practice:
-        return _build(cls, d, hours=WeeklyHours.from_dict(d["hours"]))
+        return _build(cls, d, hours=WeeklyHours.from_dict(d["hours"]), fees=dict(d.get("fees") or {}))
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,8 @@ class Staff:
     modalities: tuple[str, ...] = ()
     time_off: tuple[TimeOff, ...] = ()
     active: bool = True
+    npi: str = ""  # National Provider Identifier, for superbills
+    license: str = ""
 
     @property
     def is_therapist(self) -> bool:
@@ -188,6 +195,8 @@ class Client:
     flags: tuple[str, ...] = ()
     pressure: str = ""
     notes: str = ""
+    dob: date | None = None  # date of birth and address: a superbill names the client by them
+    address: str = ""
 
     @property
     def needs_referral(self) -> bool:
@@ -196,11 +205,13 @@ class Client:
     def to_dict(self) -> dict:
         d = _plain(self)
         d["flags"] = list(self.flags)
+        d["dob"] = self.dob.isoformat() if self.dob else None
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Client:
-        return _build(cls, d, payer=Payer(d["payer"]), flags=tuple(d.get("flags", ())))
+        return _build(cls, d, payer=Payer(d["payer"]), flags=tuple(d.get("flags", ())),
+                      dob=date.fromisoformat(d["dob"]) if d.get("dob") else None)
 
 
 @dataclass(frozen=True)
@@ -212,6 +223,7 @@ class Referral:
     expires: date
     prescriber: str = ""
     area: str = ""
+    icd10: tuple[str, ...] = ()  # the diagnosis codes of the prescription, for superbills
 
     def covers(self, day: date) -> bool:
         return self.issued <= day <= self.expires
@@ -220,12 +232,14 @@ class Referral:
         d = _plain(self)
         d["issued"] = self.issued.isoformat()
         d["expires"] = self.expires.isoformat()
+        d["icd10"] = list(self.icd10)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Referral:
         return _build(
-            cls, d, issued=date.fromisoformat(d["issued"]), expires=date.fromisoformat(d["expires"])
+            cls, d, issued=date.fromisoformat(d["issued"]), expires=date.fromisoformat(d["expires"]),
+            icd10=tuple(d.get("icd10", ())),
         )
 
 

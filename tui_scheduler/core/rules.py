@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from . import clock
 from .authorizations import allocate
+from .clearances import Clearance, covering
 from .model import (
     FLAGS,
     MODALITIES,
@@ -53,6 +54,8 @@ class Snapshot:
     nearby: list[Appointment] = field(default_factory=list)
     # the client's appointments over the windows of their referrals, for counting visits used
     client_history: list[Appointment] = field(default_factory=list)
+    # the clients' medical clearances on file
+    clearances: list[Clearance] = field(default_factory=list)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -224,12 +227,19 @@ def _soft(snap: Snapshot, a: Appointment, ignore: frozenset[str], clinical: bool
                                            f"{clock.describe(off.end, tz)}{why}", soft=True))
             break
     if clinical and a.kind in (Kind.SESSION, Kind.SPOT):
-        if client.flags and "flags" not in a.overrides:
-            names = ", ".join(client.flags)
-            out.append(Problem("flags", f"{client.name} is flagged ({names}): talk to the doctor first",
-                               soft=True))
+        open_flags = uncleared(snap, client, a) if client.flags and "flags" not in a.overrides else []
+        if open_flags:
+            out.append(Problem("flags", f"{client.name} is flagged ({', '.join(open_flags)}): talk to the "
+                                        f"doctor first", soft=True))
         out += _referral_problem(snap, a, client, ignore)
     return out
+
+
+def uncleared(snap: Snapshot, client: Client, a: Appointment) -> list[str]:
+    """The client's flags that no clearance on file covers on the appointment's day."""
+    day = clock.local_day(a.start, snap.tz)
+    cleared = covering(snap.clearances, client.id, client.flags, day)
+    return [f for f in client.flags if f not in cleared]
 
 
 def _referral_problem(snap: Snapshot, a: Appointment, client: Client, ignore) -> list[Problem]:

@@ -14,11 +14,14 @@ from typing import Callable, ContextManager
 from .billing import Billing
 from .booking import Booking
 from .check import Integrity
+from .clearances import Clearances
 from .context import Context
 from .day import DaySheet
 from .feeds import Feeds
 from .people import People
 from .practice import PracticeSetup
+from .records import ClinicalRecord
+from .superbills import Superbills
 from .treatment import Treatment
 from .waitlist import Waitlist
 
@@ -31,6 +34,9 @@ AREAS = {
     "waiting": Waitlist,
     "day": DaySheet,
     "billing": Billing,
+    "records": ClinicalRecord,
+    "clearance": Clearances,
+    "superbills": Superbills,
     "feeds": Feeds,
     "integrity": Integrity,
 }

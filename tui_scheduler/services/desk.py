@@ -6,10 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 from ..core import clock, rules
 from ..core.authorizations import Allocation, allocate
+from ..core.clearances import Clearance
 from ..core.feeds import Feed
 from ..core.errors import BadInput, NeedsOverride, Refused
-from ..core.model import Appointment, Client, Kind, Practice, Referral, Room, Staff, Status, WaitEntry
+from ..core.model import Appointment, Client, Kind, Practice, Referral, Room, Staff, Status, WaitEntry, iso
 from ..store.folder import Transaction
+from ..store.notes import NoteBook
 from ..store.tables import AppointmentBook, Records
 
 # A stand-in client for searches and verdicts made before a client is chosen: no flags, no bookings.
@@ -72,6 +74,8 @@ class Desk:
         self.referrals = Records(tx, Referral)
         self.waitlist = Records(tx, WaitEntry)
         self.feeds = Records(tx, Feed)
+        self.clearances = Records(tx, Clearance)
+        self.notes = NoteBook(tx)
         self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
 
     def time(self, value: str | datetime) -> datetime:
@@ -121,6 +125,17 @@ class Desk:
         hi = clock.day_start(max(r.expires for r in refs) + timedelta(days=1), self.tz)
         return self.book.of_client(client_id, lo, hi, clock.months_between(lo, hi, self.tz))
 
+    def client_appointments(self, client_id: str, lo: datetime, hi: datetime) -> list[Appointment]:
+        """One client's whole appointments overlapping [lo, hi), reading only the month files the client's
+        visit index names: a client's history costs their own months, not the practice's years."""
+        if self.book.visits.ready():
+            rows = self.book.visits.between(client_id, iso(lo), iso(hi))
+            months = sorted({self.book.month_of(r.start) for r in rows})
+        else:
+            first, last = clock.month_key(lo - _NEAR, self.tz), clock.month_key(hi + _NEAR, self.tz)
+            months = [m for m in self.tx.folder.months() if first <= m <= last]
+        return self.book.between(lo, hi, months, client_id=client_id)
+
     def allocation(self, client_id: str, extra: tuple[Appointment, ...] = ()) -> Allocation:
         """Which referral pays for which of the client's visits; `extra` are visits not booked yet."""
         refs = self.referrals.matching(lambda d: d.get("client_id") == client_id)
@@ -157,6 +172,7 @@ class Desk:
             referrals=referrals,
             nearby=nearby,
             client_history=list(by_id.values()),
+            clearances=self.clearances.matching(lambda d: d.get("client_id") in clients),
         )
 
     def names(self) -> dict[str, str]:

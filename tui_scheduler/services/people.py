@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from ..core import clock
+from ..core import clock, superbill
 from ..core.errors import BadInput, Refused
 from ..core.hours import WeeklyHours
 from ..core.model import FLAGS, MODALITIES, PRESSURES, Client, Payer, Referral, Role, Room, RoomKind, Staff, TimeOff
 from .context import Area
-from .desk import choice, clean_name
+from .desk import choice, clean_name, clean_text
 
 
 class People(Area):
@@ -67,8 +67,9 @@ class People(Area):
         return found
 
 
-    def add_staff(self, name: str, role: str, modalities=(), hours=()) -> Staff:
+    def add_staff(self, name: str, role: str, modalities=(), hours=(), npi: str = "", license: str = "") -> Staff:
         name = clean_name(name, "staff member")
+        ids = _provider_ids(npi, license)
         role = Role(choice(role, list(Role), "role"))
         mods = tuple(dict.fromkeys(choice(m, MODALITIES, "modality") for m in modalities))
         if mods and role != Role.THERAPIST:
@@ -77,15 +78,16 @@ class People(Area):
             if any(str(d.get("name", "")).casefold() == name.casefold() for d in desk.staff.raw()):
                 raise Refused(f"there is already a staff member called {name!r}")
             week = WeeklyHours.parse(list(hours)) if hours else desk.practice.hours
-            person = Staff(id=desk.staff.new_id("s"), name=name, role=role, hours=week, modalities=mods)
+            person = Staff(id=desk.staff.new_id("s"), name=name, role=role, hours=week, modalities=mods, **ids)
             desk.staff.put(person)
             desk.tx.audit("staff-add", id=person.id, name=name, role=role, modalities=list(mods))
         return person
 
-    def update_staff(self, who: str, *, modalities=None, hours=None, active: bool | None = None) -> Staff:
+    def update_staff(self, who: str, *, modalities=None, hours=None, active: bool | None = None,
+                     npi: str | None = None, license: str | None = None) -> Staff:
         with self.ctx.write() as desk:
             person = desk.find(desk.staff, who, "staff member")
-            changes = {}
+            changes = _provider_ids(npi, license)
             if modalities is not None:
                 changes["modalities"] = tuple(dict.fromkeys(choice(m, MODALITIES, "modality") for m in modalities))
             if hours is not None:
@@ -109,7 +111,7 @@ class People(Area):
         return person
 
     def add_client(self, name: str, payer: str = "self-pay", flags=(), phone: str = "", email: str = "",
-                   pressure: str = "", notes: str = "") -> Client:
+                   pressure: str = "", notes: str = "", dob: str | date | None = None, address: str = "") -> Client:
         name = clean_name(name, "client")
         client = Client(
             id="",
@@ -120,6 +122,8 @@ class People(Area):
             flags=tuple(dict.fromkeys(choice(f, list(FLAGS), "flag") for f in flags)),
             pressure=choice(pressure, PRESSURES, "pressure") if pressure else "",
             notes=(notes or "").strip(),
+            dob=_birth_date(dob, self.now()),
+            address=clean_text(address, "an address", 300),
         )
         with self.ctx.write() as desk:
             client = replace(client, id=desk.clients.new_id("c"))
@@ -144,6 +148,10 @@ class People(Area):
                     clean[key] = choice(value, PRESSURES, "pressure") if value else ""
                 elif key in ("phone", "email", "notes"):
                     clean[key] = str(value).strip()
+                elif key == "dob":
+                    clean[key] = _birth_date(value, self.now())
+                elif key == "address":
+                    clean[key] = clean_text(value, "an address", 300)
                 else:
                     raise BadInput(f"a client has no {key!r}")
             client = replace(client, **clean)
@@ -152,9 +160,10 @@ class People(Area):
         return client
 
     def add_referral(self, client: str, visits: int, expires: str | date, issued: str | date | None = None,
-                     prescriber: str = "", area: str = "") -> Referral:
+                     prescriber: str = "", area: str = "", icd10=()) -> Referral:
         if not isinstance(visits, int) or visits < 1 or visits > 1000:
             raise BadInput("a referral authorizes 1 to 1000 visits")
+        codes = tuple(dict.fromkeys(superbill.icd10(c) for c in icd10))
         expires_d = expires if isinstance(expires, date) else clock.parse_date(expires)
         with self.ctx.write() as desk:
             who = desk.find(desk.clients, client, "client")
@@ -165,13 +174,36 @@ class People(Area):
             if expires_d < issued_d:
                 raise BadInput(f"the referral expires ({expires_d}) before it is issued ({issued_d})")
             ref = Referral(id=desk.referrals.new_id("f"), client_id=who.id, visits=visits, issued=issued_d,
-                           expires=expires_d, prescriber=(prescriber or "").strip(), area=(area or "").strip())
+                           expires=expires_d, prescriber=(prescriber or "").strip(), area=(area or "").strip(),
+                           icd10=codes)
             desk.referrals.put(ref)
             desk.tx.audit("referral-add", id=ref.id, client=who.id, visits=visits, expires=str(expires_d))
         return ref
+
+    def client(self, who: str) -> Client:
+        with self.ctx.read() as desk:
+            return desk.find(desk.clients, who, "client")
 
     def names(self) -> dict[str, str]:
         """id -> name of every client, staff member and room, without building their records."""
         with self.ctx.read() as desk:
             return desk.names()
 
+
+def _provider_ids(npi: str | None, license: str | None) -> dict[str, str]:
+    """A provider's NPI (checked, or '' to clear it) and licence, as far as they were given."""
+    out = {}
+    if npi is not None:
+        out["npi"] = superbill.npi(npi) if npi.strip() else ""
+    if license is not None:
+        out["license"] = clean_text(license, "a licence", 100)
+    return out
+
+
+def _birth_date(value: str | date | None, now: datetime) -> date | None:
+    if value is None or value == "":
+        return None
+    day = value if isinstance(value, date) else clock.parse_date(value)
+    if day > now.date():
+        raise BadInput(f"a date of birth cannot be in the future ({day})")
+    return day

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..core import clock
+from ..core import clock, superbill
 from ..core.errors import BadInput, Refused
 from ..core.hours import WeeklyHours
 from ..core.model import Practice
@@ -36,7 +36,9 @@ class PracticeSetup(Area):
 
     def update_practice(self, *, name: str | None = None, hours=None, turnover_minutes: int | None = None,
                         checkin_lead_minutes: int | None = None, no_show_uses_visit: bool | None = None,
-                        phone: str | None = None) -> Practice:
+                        phone: str | None = None, address: str | None = None, tax_id: str | None = None,
+                        fees=()) -> Practice:
+        """`fees`: 'CODE=AMOUNT' texts (97124=30.00), each setting that code's fee per unit."""
         with self.ctx.write() as desk:
             changes = {}
             if name is not None:
@@ -51,6 +53,12 @@ class PracticeSetup(Area):
                     changes[key] = value
             if phone is not None:
                 changes["phone"] = clean_text(phone, "phone number", 40)
+            if address is not None:
+                changes["address"] = clean_text(address, "the address", 300)
+            if tax_id is not None:
+                changes["tax_id"] = clean_text(tax_id, "the tax id", 40)
+            if fees:
+                changes["fees"] = {**desk.practice.fees, **dict(superbill.fee(f) for f in fees)}
             if no_show_uses_visit is not None:
                 changes["no_show_uses_visit"] = no_show_uses_visit
             practice = replace(desk.practice, **changes)

@@ -61,6 +61,7 @@ class Treatment(Area):
                     "prescriber": ref.prescriber, "area": ref.area, "issued": ref.issued.isoformat(),
                     "expires": ref.expires.isoformat(), "visits": ref.visits, "used": standing.used,
                     "left": standing.left, "days_left": (ref.expires - today).days, "state": state,
+                    "icd10": list(ref.icd10),
                 })
             return rows
 

@@ -48,6 +48,7 @@ JOURNAL = "journal.json"
 REVISION = "revision.json"
 AUDIT = "audit.jsonl"
 TEMP_MARK = ".tx-"
+SUBFOLDERS = ("appointments", "visits", "notes")  # where commits write besides the top of the folder
 
 
 def os_user() -> str:
@@ -311,7 +312,7 @@ class DataFolder:
 
     def _sweep(self) -> None:
         """Remove temp files of transactions that crashed before their commit point."""
-        for folder in (self.path, self.path / "appointments", self.path / "visits"):
+        for folder in (self.path, *(self.path / sub for sub in SUBFOLDERS)):
             if folder.is_dir():
                 for p in folder.glob(f".*{TEMP_MARK}*"):
                     try:

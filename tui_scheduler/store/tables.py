@@ -16,6 +16,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from ..core.errors import DataFolderError
+from ..core.clearances import Clearance
 from ..core.feeds import Feed
 from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry, iso, load_record
 from .folder import Transaction
@@ -31,6 +32,7 @@ FILES = {
     Referral: ("referrals.json", "referrals"),
     WaitEntry: ("waitlist.json", "waitlist"),
     Feed: ("feeds.json", "feeds"),
+    Clearance: ("clearances.json", "clearances"),
 }
 MOVED = "moved.json"
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: ids are read aloud and typed
@@ -180,7 +182,7 @@ class AppointmentBook:
         stage_record(self.tx, self.rel(month), "appointments", appt_id, doc)
 
     @staticmethod
-    def _home(appt_id: str) -> str | None:
+    def home_month(appt_id: str) -> str | None:
         """The month an id was created in, from its 'YYMM-' prefix."""
         head = appt_id.split("-", 1)[0]
         if len(head) == 4 and head.isdigit() and 1 <= int(head[2:]) <= 12:
@@ -188,7 +190,7 @@ class AppointmentBook:
         return None
 
     def month_of_id(self, appt_id: str) -> str | None:
-        return self._moved().get(appt_id) or self._home(appt_id)
+        return self._moved().get(appt_id) or self.home_month(appt_id)
 
     def get(self, appt_id: str) -> Appointment | None:
         month = self.month_of_id(appt_id)
@@ -253,7 +255,7 @@ class AppointmentBook:
         if self.visits.ready():
             self.visits.put(doc)
         moved = self._moved()
-        away = month if month != self._home(appt.id) else None
+        away = month if month != self.home_month(appt.id) else None
         if moved.get(appt.id) != away:
             moved = {k: v for k, v in moved.items() if k != appt.id}
             if away:

@@ -1,0 +1,197 @@
+"""The superbill: the itemised statement a client sends to an insurer, HSA or FSA for reimbursement.
+
+Each fulfilled session and spot is billed from its recorded hands-on minutes (units by the 8-minute rule,
+one line per CPT code), at the practice's fee per unit, with the diagnosis codes of the referral the visit
+counted against. Nothing is guessed: a session without hands-on minutes is listed as not billed, and each
+item a payer needs but the practice has not recorded is named, so the front desk can add it.
+Money is exact decimals, never floats.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from . import billing, clock
+from .errors import BadInput, Refused
+from .model import Appointment, Client, Kind, Practice, Referral, Staff, Status
+
+CENT = Decimal("0.01")
+# How each code reads on the bill.
+SERVICES = {"97124": "Therapeutic massage", "97140": "Manual therapy"}
+FEE_LIMIT = Decimal("100000")
+
+# ICD-10-CM: a letter, a digit, a digit or letter; after the dot up to four more (M54.50, S13.4XXA).
+_ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$")
+
+
+def icd10(text: str) -> str:
+    """A diagnosis code in its written form (upper case, with its dot), or BadInput."""
+    code = (text or "").strip().upper()
+    if "." not in code and len(code) > 3:
+        code = f"{code[:3]}.{code[3:]}"
+    if not _ICD10.match(code):
+        raise BadInput(f"{text!r} is not an ICD-10 code (like M54.50: a letter, two characters, a dot, "
+                       f"up to four more)")
+    return code
+
+
+def npi(text: str) -> str:
+    """A National Provider Identifier: ten digits whose last is the Luhn check digit over '80840' + the
+    first nine (the CMS rule), or BadInput."""
+    digits = (text or "").strip().replace(" ", "")
+    if not (len(digits) == 10 and digits.isascii() and digits.isdigit()):
+        raise BadInput(f"an NPI is ten digits, not {text!r}")
+    total = 0
+    for i, ch in enumerate(reversed("80840" + digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    if total % 10:
+        raise BadInput(f"{digits} is not a valid NPI (its check digit does not match)")
+    return digits
+
+
+def money(text: str) -> Decimal:
+    """An amount like 30 or 30.00, exact to the cent, or BadInput."""
+    try:
+        amount = Decimal((text or "").strip())
+    except InvalidOperation:
+        raise BadInput(f"not an amount: {text!r} (like 30.00)") from None
+    if not amount.is_finite() or amount < 0 or amount >= FEE_LIMIT:
+        raise BadInput(f"an amount is 0 to {FEE_LIMIT - CENT}, not {text!r}")
+    if amount != amount.quantize(CENT):
+        raise BadInput(f"an amount has at most two decimals, not {text!r}")
+    return amount.quantize(CENT)
+
+
+def fee(text: str) -> tuple[str, str]:
+    """'97124=30.00' -> ('97124', '30.00')."""
+    code, sep, amount = (text or "").partition("=")
+    code = code.strip()
+    if not sep:
+        raise BadInput(f"give a fee as CODE=AMOUNT, like 97124=30.00, not {text!r}")
+    if code not in billing.CODES:
+        raise BadInput(f"unknown code {code!r} (one of: {', '.join(billing.CODES)})")
+    return code, str(money(amount))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One CPT code of one session or spot."""
+
+    day: date
+    appointment_id: str
+    kind: str
+    provider_id: str
+    code: str
+    units: int
+    fee: Decimal | None  # per unit; None when the practice has no fee for the code
+    icd10: tuple[str, ...]
+    region: str = ""
+
+    @property
+    def amount(self) -> Decimal | None:
+        return None if self.fee is None else (self.fee * self.units).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class NotBilled:
+    day: date
+    appointment_id: str
+    kind: str
+    provider_id: str
+    reason: str
+
+
+@dataclass
+class Superbill:
+    first: date
+    last: date
+    lines: list[Line] = field(default_factory=list)
+    not_billed: list[NotBilled] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # what a payer needs and the practice has not recorded
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines if line.amount is not None), Decimal("0.00"))
+
+    @property
+    def units(self) -> int:
+        return sum(line.units for line in self.lines)
+
+    @property
+    def provider_ids(self) -> list[str]:
+        return list(dict.fromkeys(line.provider_id for line in self.lines))
+
+
+def bill(practice: Practice, client: Client, appts: list[Appointment], staff: dict[str, Staff],
+         referral_of: dict[str, Referral], first: date, last: date, tz: ZoneInfo) -> Superbill:
+    """The superbill of `client`'s fulfilled sessions and spots among `appts` between two days.
+
+    `referral_of` maps an appointment id to the referral it counted against. Refused when nothing at
+    all can be billed; otherwise every gap is in `missing`.
+    """
+    sb = Superbill(first, last)
+    billable = sorted((a for a in appts if a.client_id == client.id and a.status == Status.FULFILLED
+                       and a.kind in (Kind.SESSION, Kind.SPOT)
+                       and first <= clock.local_day(a.start, tz) <= last), key=lambda a: (a.start, a.id))
+    if not billable:
+        raise Refused(f"nothing to bill: {client.name} has no fulfilled session or spot work from {first} "
+                      f"to {last}")
+    unrecorded, uncovered, uncoded, no_fee = [], [], {}, []
+    for a in billable:
+        day = clock.local_day(a.start, tz)
+        units = billing.units(a.hands_on)
+        if not a.hands_on:
+            sb.not_billed.append(NotBilled(day, a.id, str(a.kind), a.staff_id, "hands-on minutes not recorded"))
+            unrecorded.append(a.id)
+            continue
+        if not any(units.values()):
+            sb.not_billed.append(NotBilled(day, a.id, str(a.kind), a.staff_id,
+                                           "under 8 hands-on minutes: no billable unit"))
+            continue
+        ref = referral_of.get(a.id)
+        codes = ref.icd10 if ref else ()
+        if ref is None:
+            uncovered.append(a.id)
+        elif not codes:
+            uncoded.setdefault(ref.id, ref)
+        for code in sorted(units):
+            if not units[code]:
+                continue
+            price = practice.fees.get(code)
+            if price is None and code not in no_fee:
+                no_fee.append(code)
+            sb.lines.append(Line(day, a.id, str(a.kind), a.staff_id, code, units[code],
+                                 Decimal(price) if price is not None else None, codes, a.region))
+    if not sb.lines:
+        raise Refused(f"nothing to bill: none of {client.name}'s {len(billable)} fulfilled session(s) from "
+                      f"{first} to {last} has billable hands-on minutes recorded")
+    sb.missing = _missing(practice, client, staff, sb, unrecorded, uncovered, list(uncoded.values()), no_fee)
+    return sb
+
+
+def _missing(practice: Practice, client: Client, staff: dict[str, Staff], sb: Superbill, unrecorded,
+             uncovered, uncoded: list[Referral], no_fee) -> list[str]:
+    out = [f"the practice's {what}" for what, value in
+           (("address", practice.address), ("phone", practice.phone), ("tax id", practice.tax_id)) if not value]
+    for pid in sb.provider_ids:
+        person = staff.get(pid)
+        name = person.name if person else pid
+        out += [f"{what} of {name}" for what, value in
+                (("the NPI", person and person.npi), ("the licence", person and person.license)) if not value]
+    if client.dob is None:
+        out.append(f"{client.name}'s date of birth")
+    if not client.address:
+        out.append(f"{client.name}'s address")
+    out += [f"a fee for {code}" for code in no_fee]
+    if uncovered:
+        out.append(f"a diagnosis (ICD-10): no referral covers {', '.join(uncovered)}")
+    out += [f"ICD-10 codes on referral {r.id} ({r.prescriber or 'no prescriber'}, issued {r.issued})"
+            for r in uncoded]
+    if unrecorded:
+        out.append(f"hands-on minutes of {', '.join(unrecorded)} (listed as not billed)")
+    return out
