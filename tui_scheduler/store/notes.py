@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from ..core.errors import DataFolderError
 from ..core.model import load_record
 from ..core.notes import Note
 from .folder import Transaction
@@ -27,7 +28,12 @@ class NoteBook:
         return f"notes/{AppointmentBook.home_month(appt_id) or 'other'}.json"
 
     def _load(self, d: dict, rel: str) -> Note:
-        return load_record(Note, d, f"{self.tx.folder.path}/{rel}")
+        where = f"{self.tx.folder.path}/{rel}"
+        try:
+            return load_record(Note, d, where)
+        except DataFolderError:  # its detail may quote the note's text, which no error line may carry
+            raise DataFolderError(f"{where}: the note of {str(d.get('id'))[:12]!r} is malformed. It was left "
+                                  f"untouched") from None
 
     def get(self, appt_id: str) -> Note | None:
         rel = self.rel(appt_id)
