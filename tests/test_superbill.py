@@ -155,7 +155,9 @@ def test_the_pdf_reads_back_with_every_line_item(november, tmp_path):
     for needed in ("Test Clinic", "400 River Rd, Springfield, IL 62701", "Phone 555-0100", "Tax ID 12-3456789",
                    "Cara Ins", "Date of birth 1980-02-29", "7 Oak Ln, Springfield, IL 62704",
                    f"NPI {NPI_MAYA}", f"NPI {NPI_DANIEL}", "Licence LMT 227.012345", "M54.50, M62.830",
-                   "$251.00", "Services from 2026-11-01 to 2026-11-30", ids["unrecorded"], "Not billed".upper()):
+                   "$251.00", "Services from 2026-11-01 to 2026-11-30", "NOT BILLED",
+                   "2026-11-16  Massage session with Maya: hands-on minutes not recorded",
+                   "2026-11-17  Massage session with Maya: under 8 hands-on minutes: no billable unit"):
         assert needed in text, needed
     assert ids["october"] not in text and "2026-10-26" not in text
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600  # it holds a diagnosis

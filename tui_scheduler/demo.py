@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import paths
 from .core import clock
+from .core.billing import CODE_OF_MODALITY
 from .core.errors import Refused
 from .core.hours import WeeklyHours
 from .core.model import Status
@@ -46,6 +47,32 @@ CLIENTS = [
     ("Keiko Tanaka", "self-pay", [], "light", "Fibromyalgia; short sessions."),
     ("Liam O'Connor", "insurance", [], "firm", "Plantar fasciitis."),
 ]
+# What a superbill names: the practice, each provider's licence and NPI, each client's birthday and address,
+# and the diagnosis codes on the prescriptions.
+PRACTICE = dict(address="1200 River Road, Suite 4, Springfield, IL 62704", phone="(217) 555-0100",
+                tax_id="36-4812957", fees=["97124=32.00", "97140=38.00"])
+CREDENTIALS = {
+    "Maya Lindqvist": ("1342056789", "LMT IL 227.014582"), "Daniel Okafor": ("1526184936", "LMT IL 227.019377"),
+    "Rosa Jimenez": ("1677301420", "LMT IL 227.021904"), "Dr. Sam Patel": ("1183960255", "DC IL 038.011276"),
+    "Lena Fischer": ("1459027367", "PT IL 070.024418"),
+}
+DIAGNOSES = {
+    "Amelia Hart": ["M54.50", "M81.0"], "Chloe Nguyen": ["G44.209"], "David Kowalski": ["Z96.651", "M25.561"],
+    "Farid Haddad": ["M75.01"], "Grace Oyelaran": ["I89.0"], "Isabel Moreno": ["M79.18"],
+    "Jonas Berg": ["S13.4XXD"], "Liam O'Connor": ["M72.2"],
+}
+BIRTHDAYS = {"Amelia Hart": "1954-03-18"}
+COURSE = {"Amelia Hart": 12}  # visits on her prescription: enough for her past week, so her bill is complete
+STREETS = ["Maple Ave", "Oak Street", "Lincoln Blvd", "Cedar Court", "Elm Drive", "Walnut Lane"]
+# Where each client is usually worked on, for the demo's notes.
+AREAS = {
+    "Amelia Hart": "low back, QL and gluteals", "Benjamin Ross": "hamstrings and calves",
+    "Chloe Nguyen": "neck, upper trapezius, suboccipitals", "David Kowalski": "right quadriceps and IT band",
+    "Elena Petrova": "shoulders and upper back", "Farid Haddad": "left shoulder girdle",
+    "Grace Oyelaran": "left arm and axilla (lymph drainage)", "Henry Walsh": "legs and hips",
+    "Isabel Moreno": "right shoulder and neck", "Jonas Berg": "cervical paraspinals, SCM",
+    "Keiko Tanaka": "upper back, gentle full body", "Liam O'Connor": "plantar fascia, calves",
+}
 
 
 def fill_demo(sched: Scheduler, timezone: str = "America/Chicago", seed: int = 7) -> None:
@@ -54,26 +81,36 @@ def fill_demo(sched: Scheduler, timezone: str = "America/Chicago", seed: int = 7
     sched.init(timezone, "Riverside Integrative Clinic", ["mon-fri 08:00-19:00", "sat 09:00-14:00"])
     tz = clock.zone(timezone)
     with sched.batch():
+        sched.update_practice(**PRACTICE)
         for name, kind in ROOMS:
             sched.add_room(name, kind)
         for name, mods, hours in THERAPISTS:
-            sched.add_staff(name, "therapist", mods, hours)
+            sched.add_staff(name, "therapist", mods, hours, *CREDENTIALS[name])
         for name, role, hours in PROVIDERS:
-            sched.add_staff(name, role, [], hours)
+            sched.add_staff(name, role, [], hours, *CREDENTIALS[name])
         today = clock.local_day(sched.now(), tz)
         for name, payer, flags, pressure, notes in CLIENTS:
             sched.add_client(name, payer, flags, phone=f"555-01{rng.randrange(10, 99)}",
-                             email=name.split()[0].lower() + "@example.com", pressure=pressure, notes=notes)
+                             email=name.split()[0].lower() + "@example.com", pressure=pressure, notes=notes,
+                             dob=BIRTHDAYS.get(name) or today.replace(year=today.year - rng.randrange(24, 78),
+                                                                      day=rng.randrange(1, 28)),
+                             address=f"{rng.randrange(10, 990)} {rng.choice(STREETS)}, Springfield, IL 6270"
+                                     f"{rng.randrange(1, 5)}")
             if payer != "self-pay":
-                sched.add_referral(name, rng.choice([6, 8, 10, 12]), today + timedelta(days=rng.randrange(20, 90)),
+                sched.add_referral(name, max(rng.choice([6, 8, 10, 12]), COURSE.get(name, 0)), today + timedelta(days=rng.randrange(20, 90)),
                                    issued=today - timedelta(days=rng.randrange(10, 30)),
                                    prescriber=rng.choice(["Dr. Mei Chen", "Dr. Omar Said", "Dr. Sam Patel"]),
-                                   area=notes.split(";")[0].split(",")[0].rstrip("."))
+                                   area=notes.split(";")[0].split(",")[0].rstrip("."), icd10=DIAGNOSES.get(name, ()))
+        # Amelia's osteoporosis was cleared in writing, so her bookings need no override for it
+        sched.add_clearance("Amelia Hart", "osteoporosis", "Dr. Mei Chen", until=today + timedelta(days=75),
+                            note="Light to medium pressure; no deep work over the spine or ribs.")
+        _amelias_last_session(sched, today, tz)
         _book_two_weeks(sched, rng, today, tz)
         sched.add_to_waitlist("Keiko Tanaka", 60, today, today + timedelta(days=7), modality="swedish",
                               therapist="Maya Lindqvist", note="prefers mornings; call 555-0142")
         sched.add_to_waitlist("Henry Walsh", 90, today + timedelta(days=1), today + timedelta(days=5),
                               modality="sports", note="before Saturday's race")
+    _clinical_record(sched, rng, today, tz)
     (sched.folder.path / MARKER).write_text("made by tui-scheduler --demo; safe to delete\n")
 
 
@@ -107,6 +144,65 @@ def _book_two_weeks(sched: Scheduler, rng: random.Random, today, tz) -> None:
                                          start=clock.slot_at(day, start, tz), minutes=minutes):
                         break
     _settle_the_past(sched, rng, now, today, tz)
+
+
+def _amelias_last_session(sched: Scheduler, today, tz) -> None:
+    """A session of Amelia's a few days back, fulfilled: her superbill for this month always has a line."""
+    day = today - timedelta(days=2)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    done = sched.book_session("Amelia Hart", "Maya Lindqvist", "Cedar", "swedish", clock.slot_at(day, 10 * 60, tz),
+                              60)
+    sched.set_status(done.id, "fulfilled")
+
+
+def _clinical_record(sched: Scheduler, rng: random.Random, today, tz) -> None:
+    """After the week's sessions: hands-on minutes for most of them (Amelia's all), and a note for many,
+    signed by the therapist who gave it; one of Amelia's has an addendum."""
+    lo, _ = clock.day_span(today - timedelta(days=7), tz)
+    _, hi = clock.day_span(today, tz)
+    done = [a for a in sched.appointments(lo, hi) if a.status == Status.FULFILLED and a.kind != "visit"]
+    names = sched.names()
+    pressure = {c[0]: c[3] for c in CLIENTS}
+    amelia = [a for a in done if names[a.client_id] == "Amelia Hart"]
+    with sched.batch():
+        for a in done:
+            if a in amelia or rng.random() < 0.9:
+                sched.record_hands_on(a.id, _hands_on(a, rng))
+    by_therapist: dict[str, list] = {}
+    for a in done:
+        if a in amelia or rng.random() < 0.45:
+            by_therapist.setdefault(a.staff_id, []).append(a)
+    for staff_id, appts in by_therapist.items():
+        signer = Scheduler(sched.folder.path, clock=sched.clock, user=names[staff_id].split()[0].lower())
+        with signer.batch():
+            for a in appts:
+                client = names[a.client_id]
+                pain = rng.randrange(3, 8)
+                signer.write_note(
+                    a.id, areas=AREAS[client], pressure=pressure[client] or "medium",
+                    subjective=f"Reports {AREAS[client].split(',')[0]} pain {pain}/10, "
+                               f"{rng.choice(['worse after work', 'stiff in the mornings', 'better since last visit'])}.",
+                    objective=f"{rng.choice(['Hypertonic', 'Tender trigger points in', 'Restricted fascia over'])} "
+                              f"{AREAS[client].split(',')[-1].strip()}; "
+                              f"{rng.choice(['range of motion limited', 'range of motion within limits'])}.",
+                    assessment=f"Tissue softened; pain {max(pain - rng.randrange(1, 4), 1)}/10 after the session.",
+                    plan=rng.choice(["Continue weekly; heat and gentle stretching at home.",
+                                     "Every two weeks; daily stretches as shown.",
+                                     "Weekly for four weeks, then reassess."]))
+            first = next((x for x in amelia if x.staff_id == staff_id), None)
+            if amelia and first is amelia[0]:
+                signer.write_note(first.id, plan="Weekly for four weeks, then reassess. Addendum: called the next "
+                                                 "day, soreness gone by evening.")
+
+
+def _hands_on(a, rng: random.Random) -> dict[str, int]:
+    """Direct minutes per code: a session is hands-on most of its length, spot work about 13 of 15."""
+    minutes = a.minutes - (2 if a.kind == "spot" else rng.choice([8, 10, 12]))
+    code = CODE_OF_MODALITY.get(a.modality or "", "97124")
+    if code == "97124" and a.modality in ("deep-tissue", "trigger-point") and minutes > 30:
+        return {"97124": minutes - 15, "97140": 15}
+    return {code: minutes}
 
 
 def _working_day(rng: random.Random, hours: WeeklyHours, day, lengths, busy: float):

@@ -128,7 +128,7 @@ def _print_rows(rows: list[dict]) -> None:
         who = r.get("therapist") or r.get("provider")
         extras = []
         if r.get("total_units") is not None:
-            extras.append(f"{r['total_units']} units")
+            extras.append(f"{r['total_units']} unit{'' if r['total_units'] == 1 else 's'}")
         elif "units" in r and r["status"] == "fulfilled":
             extras.append("hands-on minutes not recorded")
         if r["note"]:

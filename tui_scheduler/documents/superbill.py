@@ -8,6 +8,7 @@ used and characters outside Latin-1 are shown as their nearest plain letter or '
 from __future__ import annotations
 
 import unicodedata
+from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
@@ -18,6 +19,7 @@ _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/u
               "/usr/share/fonts/dejavu-sans-fonts", "/usr/local/share/fonts", "/Library/Fonts")
 _FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 
+KINDS = {"session": "Massage session", "spot": "Spot work"}
 ROLES = {"therapist": "Massage therapist", "chiropractor": "Chiropractor",
          "physical-therapist": "Physical therapist"}
 # Column widths in mm on a Letter page with 15 mm margins (185.9 mm): date, CPT, service, diagnosis,
@@ -135,7 +137,7 @@ def render(data: dict, font: tuple[Path, Path] | None | bool = True) -> bytes:
     if data["not_billed"]:
         pdf.heading("Not billed")
         for n in data["not_billed"]:
-            pdf.line_of(f"{n['date']}  {n['kind']} {n['appointment']} with {n['provider']}: {n['reason']}", 9)
+            pdf.line_of(f"{n['date']}  {KINDS.get(n['kind'], n['kind'])} with {n['provider']}: {n['reason']}", 9)
 
     pdf.ln(3)
     pdf.use_font(7.8)
@@ -178,7 +180,7 @@ def _services(pdf: _Sheet, data: dict) -> None:
 
 
 def _money(amount: str | None) -> str:
-    return f"${amount}" if amount is not None else "-"
+    return f"${Decimal(amount):,.2f}" if amount is not None else "-"
 
 
 def _lines(text: str) -> list[str]:
