@@ -15,7 +15,7 @@ from ..core import clock, rules, statuses
 from ..core.errors import BadInput, Refused
 from ..core.model import MODALITIES, Appointment, Client, Kind, Role, Room, Staff, Status
 from .context import Area
-from .desk import ANYONE, Desk, choice, decide
+from .desk import ANYONE, Desk, choice, clean_text, decide
 
 
 class Booking(Area):
@@ -77,7 +77,7 @@ class Booking(Area):
         if client is None or room is None:
             raise Refused(f"visit {host.id} refers to a client or room that no longer exists")
         appt = self.draft(desk, Kind.SPOT, client, person, room, desk.time(start), 15,
-                          modality=modality, visit_id=host.id, region=(region or "").strip())
+                          modality=modality, visit_id=host.id, region=clean_text(region, "the region", 100))
         return appt, (host,)
 
     @staticmethod
@@ -165,6 +165,7 @@ class Booking(Area):
             appt = desk.appointment(appt_id)
             if appt.status in (Status.CANCELLED, Status.FULFILLED, Status.NO_SHOW):
                 raise Refused(f"{desk.label(appt)} is already {appt.status}")
+            reason = clean_text(reason, "the reason", 500)
             done, spots = self._change(desk, appt, Status.CANCELLED)
             desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason=reason)
             return done

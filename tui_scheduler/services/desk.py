@@ -50,7 +50,7 @@ def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str
     if hard:
         raise Refused(hard)
     soft = [p for p in problems if p.soft]
-    reason = (override or "").strip()
+    reason = clean_text(override, "the reason", 500)
     if soft and not reason:
         raise NeedsOverride(soft)
     return {p.code: reason for p in soft}
@@ -168,7 +168,7 @@ class Desk:
         """id -> name for everyone and every room, to print appointments."""
         out = {}
         for records in (self.rooms, self.staff, self.clients):
-            out.update({d.get("id"): d.get("name") for d in records.raw()})
+            out.update(records.names())
         return out
 
 

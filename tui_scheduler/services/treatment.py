@@ -48,8 +48,8 @@ class Treatment(Area):
                 who = desk.find(desk.clients, client, "client")
                 refs = [r for r in refs if r.client_id == who.id]
             if expiring_days is not None:
-                if expiring_days < 0:
-                    raise BadInput("--expiring takes a number of days, 0 or more")
+                if not 0 <= expiring_days <= 3660:
+                    raise BadInput("--expiring takes a number of days, 0 to 3660")
                 refs = [r for r in refs if today <= r.expires <= today + timedelta(days=expiring_days)]
             names = desk.names()
             rows = []
