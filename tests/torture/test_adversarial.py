@@ -12,8 +12,7 @@ import sys
 import pytest
 
 from tests.conftest import NOW, small_practice
-from tests.torture.helpers import ROOT, worker_env
-from tests.torture.test_damage import _nobody, _run_as, shared_tmp  # noqa: F401 (a fixture)
+from tests.torture.helpers import ROOT, nobody, run_as, worker_env
 
 EXE = [sys.executable, "-m", "tui_scheduler.cli"]
 
@@ -35,11 +34,11 @@ def folder(tmp_path):
 
 
 def test_someone_outside_the_practices_group_is_told_so(shared_tmp):
-    uid = _nobody()
+    uid = nobody()
     folder = shared_tmp / "data"
     small_practice(folder)
     folder.chmod(0o2770)  # the clinic's folder: nobody is not in its group
-    code, _, err = _run_as(uid, folder, ["list"])
+    code, _, err = run_as(uid, folder, ["list"])
     _one_line(code, err, 3)
     assert "practice's group" in err and "log out and in again" in err
 
@@ -104,19 +103,19 @@ def test_a_change_saved_before_a_damaged_file_is_read_says_it_was_saved(folder):
 
 
 def test_an_audit_log_another_user_locked_says_the_change_is_saved(shared_tmp):
-    uid = _nobody()
+    uid = nobody()
     folder = shared_tmp / "data"
     small_practice(folder)
     for p in [folder, *folder.rglob("*")]:
         os.chown(p, uid, uid)
     os.chown(folder / "audit.jsonl", 0, uid)  # root's file, in the practice's group
     (folder / "audit.jsonl").chmod(0o600)  # made private by its owner (root here)
-    code, _, err = _run_as(uid, folder, ["room", "add", "Oak", "--kind", "massage"])
+    code, _, err = run_as(uid, folder, ["room", "add", "Oak", "--kind", "massage"])
     _one_line(code, err, 3)
     assert "the change is saved" in err and "chmod 660" in err and "owner root" in err
     # the owner's next command finishes it, and the room is there with its audit line
     (folder / "audit.jsonl").chmod(0o660)
-    code, out, err = _run_as(uid, folder, ["room", "list"])
+    code, out, err = run_as(uid, folder, ["room", "list"])
     assert code == 0 and "Oak" in out, err
     assert (folder / "audit.jsonl").read_text().count('"room-add"') == 5
 
