@@ -110,15 +110,15 @@ def test_history_reads_only_the_clients_own_months(cara, monkeypatch):
     other = sched.book_session("Ann", "Maya", "Cedar", "swedish", "2025-03-03 10:00", 60)
     assert other.id.startswith("2503")
     opened = []
-    from tui_scheduler.store import tables
+    from tui_scheduler.store.folder import DataFolder
 
-    real = tables.docs
+    real = DataFolder.load
 
-    def spy(tx, rel, name):
+    def spy(folder, rel, version=None):
         opened.append(rel)
-        return real(tx, rel, name)
+        return real(folder, rel, version)
 
-    monkeypatch.setattr(tables, "docs", spy)
+    monkeypatch.setattr(DataFolder, "load", spy)
     sched.client_history("Cara", since="2025-01-01")
     months = {rel for rel in opened if rel.startswith("appointments/")}
     assert months == {"appointments/2026-11.json", "appointments/2026-12.json"}

@@ -208,3 +208,17 @@ def test_a_damaged_note_is_named_without_its_text(cli, sched_cli):
         code, out, err = cli(*args)
         assert code == 3 and "notes/2026-11.json" in err and appt in err, err
         assert "zebra" not in err + out
+
+
+def test_check_finds_a_note_without_its_appointment(sched, session):
+    at(sched, LATER).write_note(session.id, subjective="ok")
+    path = sched.folder.path / "notes" / "2026-11.json"
+    data = json.loads(path.read_text())
+    doc = next(iter(data["notes"].values()))
+    data["notes"]["2"] = {**doc, "id": "2611-gonez"}
+    (sched.folder.path / "notes" / "2026-12.json").write_text(json.dumps({"notes": {"1": doc}}))
+    path.write_text(json.dumps(data))
+    problems, summary = sched.check_folder()
+    assert summary.startswith("PROBLEMS")
+    assert problems == ["the note in notes/2026-11.json belongs to missing appointment 2611-gonez",
+                        f"the note of {session.id} is filed in notes/2026-12.json, not notes/2026-11.json"]

@@ -79,6 +79,7 @@ HOLDING = frozenset({Status.BOOKED, Status.ARRIVED, Status.FULFILLED})
 VISIT_ROLES = frozenset({Role.CHIROPRACTOR, Role.PHYSICAL_THERAPIST})
 VISIT_ROOMS = frozenset({RoomKind.CHIROPRACTIC, RoomKind.PHYSICAL_THERAPY})
 
+GRIDS = (5, 10, 15, 20, 30, 60)  # minutes that divide an hour
 SPOT_MINUTES = 15
 SESSION_MINUTES = (30, 120)
 VISIT_MINUTES = (15, 240)
@@ -109,6 +110,11 @@ class Practice:
     address: str = ""
     tax_id: str = ""
     fees: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        # every slot, grid check and calendar row divides by the grid: a hand-edited 0 must stop at the file
+        if self.grid_minutes not in GRIDS:
+            raise ValueError(f"grid_minutes must be one of {GRIDS}, not {self.grid_minutes!r}")
 
     def to_dict(self) -> dict:
         d = _plain(self)

@@ -54,5 +54,14 @@ class NoteBook:
                     found[d["id"]] = self._load(d, rel)
         return found
 
+    def every(self) -> Iterable[tuple[str, Note]]:
+        """Every note with the file it is in (for `check`)."""
+        folder = self.tx.folder.path / "notes"
+        names = sorted(p.name for p in folder.glob("*.json") if not p.name.startswith(".")) if folder.is_dir() else []
+        for name in names:
+            rel = f"notes/{name}"
+            for d in docs(self.tx, rel, TABLE):
+                yield rel, self._load(d, rel)
+
     def put(self, note: Note) -> None:
         stage_record(self.tx, self.rel(note.id), TABLE, note.id, note.to_dict())
