@@ -153,3 +153,13 @@ def test_clearances_are_read_by_a_second_desk(sched, tmp_path):
     other = Scheduler(sched.folder.path, clock=fixed(), user="desk2")
     sched.add_clearance("Ben", "osteoporosis", "Dr. Chen")
     assert session(other, "2026-11-24 10:00").overrides == {}
+
+
+def test_the_day_sheet_shows_the_clearance_beside_the_flag(sched):
+    sched.add_clearance("Ben", "osteoporosis", "Dr. Chen", until="2026-11-24")
+    today = session(sched, "2026-11-24 10:00")
+    later = session(sched, "2026-11-25 10:00", override="called Dr. Chen")
+    (row,) = [r for r in sched.day_sheet("2026-11-24") if r["id"] == today.id]
+    assert (row["flags"], row["cleared"]) == (["osteoporosis"], "cleared by Dr. Chen until 2026-11-24")
+    (row,) = [r for r in sched.day_sheet("2026-11-25") if r["id"] == later.id]
+    assert row["cleared"] == ""

@@ -222,3 +222,13 @@ def test_check_finds_a_note_without_its_appointment(sched, session):
     assert summary.startswith("PROBLEMS")
     assert problems == ["the note in notes/2026-11.json belongs to missing appointment 2611-gonez",
                         f"the note of {session.id} is filed in notes/2026-12.json, not notes/2026-11.json"]
+
+
+def test_the_day_sheet_says_which_sessions_have_a_note(sched, session):
+    other = sched.book_session("Ben", "Daniel", "Willow", "swedish", "2026-11-23 10:00", 60, override="ok")
+    maya = at(sched, LATER)
+    maya.write_note(session.id, subjective="first")
+    maya.write_note(session.id, subjective="second")
+    rows = {r["id"]: r for r in sched.day_sheet("2026-11-23")}
+    assert (rows[session.id]["note_versions"], rows[other.id]["note_versions"]) == (2, 0)
+    assert "second" not in json.dumps(rows) and "first" not in json.dumps(rows)

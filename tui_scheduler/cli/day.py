@@ -43,8 +43,9 @@ def day(args, sched: Scheduler) -> int:
     if not table:
         print("no appointments")
     for r in table:
-        extras = "  ".join(x for x in (r["flags"] and f"flags: {r['flags']}", r["referral"],
-                                       r["total_units"] != "" and f"{r['total_units']} units") if x)
+        extras = "  ".join(x for x in (r["flags"] and f"flags: {r['flags']}", r["cleared"], r["referral"],
+                                       r["total_units"] != "" and f"{r['total_units']} units",
+                                       r["note_versions"] and "note") if x)
         print(f"{r['check_in']} in  {r['start']}-{r['end']}  {r['id']}  {r['kind']:<7} {r['status']:<9} "
               f"{r['client']} · {r['who']} · {r['room']}  {extras}".rstrip())
     return 0

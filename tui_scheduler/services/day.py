@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ..core import billing, clock
+from ..core.clearances import covering, wording
 from ..core.model import Appointment, Client, Kind
 from .context import Area
 from .search import as_day
@@ -12,7 +13,8 @@ from .search import as_day
 
 class DaySheet(Area):
     def day_sheet(self, day: date | str | None = None, therapist: str | None = None) -> list[dict]:
-        """The day in order: check-in time, flags, referral state, status, billable units."""
+        """The day in order: check-in time, flags (and the clearance on file for them), referral state,
+        status, billable units, and how many signed versions the note has (0: no note yet)."""
         with self.ctx.read() as desk:
             the_day = as_day(day) if day else clock.local_day(self.now(), desk.tz)
             lo, hi = clock.day_span(the_day, desk.tz)
@@ -25,6 +27,8 @@ class DaySheet(Area):
             allocations = {cid: desk.allocation(cid) for cid, c in clients.items() if c.needs_referral}
             lead = timedelta(minutes=desk.practice.checkin_lead_minutes)
             tz = desk.tz
+            noted = desk.notes.of(a.id for a in appts)
+            held = desk.clearances.matching(lambda d: d.get("client_id") in clients)
         rows = self.services.booking.describe(appts)
         for a, row in zip(appts, rows):
             client = clients.get(a.client_id)
@@ -32,6 +36,9 @@ class DaySheet(Area):
             row["flags"] = list(client.flags) if client else []
             row["payer"] = str(client.payer) if client else ""
             row["referral"] = _referral_state(a, client, allocations.get(a.client_id))
+            row["cleared"] = wording(covering(held, client.id, client.flags, the_day), client.flags) \
+                if client and client.flags and a.kind != Kind.VISIT else ""
+            row["note_versions"] = len(noted[a.id].versions) if a.id in noted else 0
             if a.hands_on:
                 row["hands_on"] = dict(a.hands_on)
                 row["units"] = billing.units(a.hands_on)
