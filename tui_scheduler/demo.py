@@ -169,31 +169,38 @@ def _clinical_record(sched: Scheduler, rng: random.Random, today, tz) -> None:
         for a in done:
             if a in amelia or rng.random() < 0.9:
                 sched.record_hands_on(a.id, _hands_on(a, rng))
-    by_therapist: dict[str, list] = {}
+    now = sched.now()
+    noted: dict[str, list] = {}
     for a in done:
         if a in amelia or rng.random() < 0.45:
-            by_therapist.setdefault(a.staff_id, []).append(a)
-    for staff_id, appts in by_therapist.items():
-        signer = Scheduler(sched.folder.path, clock=sched.clock, user=names[staff_id].split()[0].lower())
+            noted.setdefault(a.staff_id, []).append(a)
+    for staff_id, appts in noted.items():
+        # each note signed by its therapist a few minutes after the session; one batch per therapist
+        signed = {"at": now}
+        signer = Scheduler(sched.folder.path, clock=lambda: signed["at"], user=names[staff_id].split()[0].lower())
         with signer.batch():
             for a in appts:
-                client = names[a.client_id]
-                pain = rng.randrange(3, 8)
-                signer.write_note(
-                    a.id, areas=AREAS[client], pressure=pressure[client] or "medium",
-                    subjective=f"Reports {AREAS[client].split(',')[0]} pain {pain}/10, "
-                               f"{rng.choice(['worse after work', 'stiff in the mornings', 'better since last visit'])}.",
-                    objective=f"{rng.choice(['Hypertonic', 'Tender trigger points in', 'Restricted fascia over'])} "
-                              f"{AREAS[client].split(',')[-1].strip()}; "
-                              f"{rng.choice(['range of motion limited', 'range of motion within limits'])}.",
-                    assessment=f"Tissue softened; pain {max(pain - rng.randrange(1, 4), 1)}/10 after the session.",
-                    plan=rng.choice(["Continue weekly; heat and gentle stretching at home.",
-                                     "Every two weeks; daily stretches as shown.",
-                                     "Weekly for four weeks, then reassess."]))
-            first = next((x for x in amelia if x.staff_id == staff_id), None)
-            if amelia and first is amelia[0]:
-                signer.write_note(first.id, plan="Weekly for four weeks, then reassess. Addendum: called the next "
-                                                 "day, soreness gone by evening.")
+                signed["at"] = min(a.end + timedelta(minutes=8), now)
+                _note(signer, a, names[a.client_id], pressure, rng)
+                if amelia and a is amelia[0]:  # the client called the next morning: an addendum beside the signed note
+                    signed["at"] = min(clock.slot_at(clock.local_day(a.start, tz) + timedelta(days=1), 9 * 60, tz),
+                                       now)
+                    signer.write_note(a.id, plan="Weekly for four weeks, then reassess. Addendum: called the next "
+                                                 "morning, soreness gone by evening.")
+
+
+def _note(signer: Scheduler, a, client: str, pressure: dict, rng: random.Random) -> None:
+    pain = rng.randrange(3, 8)
+    signer.write_note(
+        a.id, areas=AREAS[client], pressure=pressure[client] or "medium",
+        subjective=f"Reports {AREAS[client].split(',')[0]} pain {pain}/10, "
+                   f"{rng.choice(['worse after work', 'stiff in the mornings', 'better since last visit'])}.",
+        objective=f"{rng.choice(['Hypertonic', 'Tender trigger points in', 'Restricted fascia over'])} "
+                  f"{AREAS[client].split(',')[-1].strip()}; "
+                  f"{rng.choice(['range of motion limited', 'range of motion within limits'])}.",
+        assessment=f"Tissue softened; pain {max(pain - rng.randrange(1, 4), 1)}/10 after the session.",
+        plan=rng.choice(["Continue weekly; heat and gentle stretching at home.",
+                         "Every two weeks; daily stretches as shown.", "Weekly for four weeks, then reassess."]))
 
 
 def _hands_on(a, rng: random.Random) -> dict[str, int]:

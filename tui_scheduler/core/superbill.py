@@ -21,7 +21,7 @@ from .model import Appointment, Client, Kind, Practice, Referral, Staff, Status
 
 CENT = Decimal("0.01")
 # How each code reads on the bill.
-SERVICES = {"97124": "Therapeutic massage", "97140": "Manual therapy"}
+SERVICES = {"97124": "Massage therapy", "97140": "Manual therapy"}
 FEE_LIMIT = Decimal("100000")
 
 # ICD-10-CM: a letter, a digit, a digit or letter; after the dot up to four more (M54.50, S13.4XXA).

@@ -24,7 +24,7 @@ ROLES = {"therapist": "Massage therapist", "chiropractor": "Chiropractor",
          "physical-therapist": "Physical therapist"}
 # Column widths in mm on a Letter page with 15 mm margins (185.9 mm): date, CPT, service, diagnosis,
 # units, fee per unit, amount, provider.
-COLUMNS = (20, 14, 42, 27, 12, 19, 20, 31.9)
+COLUMNS = (20, 13, 48, 25, 13, 18, 20, 28.9)
 
 
 def unicode_font() -> tuple[Path, Path] | None:
