@@ -16,6 +16,7 @@ from tui_scheduler.core.errors import BadInput, Refused
 from tui_scheduler.ical.build import FeedBuilder, render
 
 from .conftest import TZ, small_practice
+from .parsers.readers import READERS, read
 
 CHICAGO = ZoneInfo(TZ)
 
@@ -89,7 +90,7 @@ def test_calendar_says_publish_and_names_itself_and_its_zone(booked, sched):
     assert cal["METHOD"] == "PUBLISH"
     assert cal["PRODID"].startswith("-//tui-scheduler//")
     assert cal["X-WR-CALNAME"] == "Test Clinic: Maya"
-    assert cal["X-WR-TIMEZONE"] == TZ
+    assert "X-WR-TIMEZONE" not in cal  # parsers that honour it re-read UTC times as local ones
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == [TZ]
     event = events(cal.to_ical().decode())[booked["session"].uid]
     assert event["DTSTART"].params["TZID"] == TZ
@@ -146,6 +147,39 @@ def test_clients_are_initials_unless_the_feed_asks_for_names(booked, sched):
     for text in (private, named):
         for secret in ("555-0199", "eve@example.com", "almond", "blood", "osteoporosis"):
             assert secret not in text
+
+
+@pytest.mark.parametrize("parser", READERS)
+def test_every_text_value_reads_back_whole(tmp_path, parser):
+    s = small_practice(tmp_path / "data")
+    s.update_practice(name='Hudson Bodywork, LLC; "Main" St.')
+    s.update_room("Cedar", name='Cedar, "East"; 2\\b')
+    s.update_client("Ann", name='Ann "Annie" Self, Jr.; PhD')
+    appt = s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    read_back = read(parser, text_of(s, "therapist", "Maya", full_names=True))
+    assert read_back["name"] == 'Hudson Bodywork, LLC; "Main" St.: Maya'
+    event = read_back["events"][appt.uid]
+    assert event.summary == 'Swedish massage · Ann "Annie" Self, Jr.; PhD'
+    assert event.location == 'Cedar, "East"; 2\\b'
+    assert event.description.splitlines()[:3] == [
+        'Client: Ann "Annie" Self, Jr.; PhD', "Therapist: Maya", 'Room: Cedar, "East"; 2\\b']
+
+
+def test_spot_region_in_a_feed_is_one_of_a_fixed_list_or_nothing(booked, sched):
+    """The region is free text at the desk; anything else typed there is health information."""
+    visit = sched.book_visit("Ann", "Dr Patel", "Adjusting", "2026-11-25 12:00", 45)
+    odd = sched.book_spot(visit.id, "Maya", "2026-11-25 12:15", region="neck HIV+ patient")
+    side = sched.book_spot(visit.id, "Daniel", "2026-11-25 12:30", region="  Left   Shoulder ")
+    for full_names in (False, True):
+        for feed in sched.every_feed(full_names=full_names):
+            body, _, _ = render(feed, sched.feed_content(feed))
+            assert b"HIV" not in body and b"patient" not in body
+    found = events(text_of(sched))
+    assert str(found[odd.uid]["SUMMARY"]).startswith("Spot work · ")
+    assert "Region" not in str(found[odd.uid]["DESCRIPTION"])
+    assert str(found[side.uid]["SUMMARY"]).startswith("Spot work (left shoulder) · ")
+    assert str(found[booked["spot"].uid]["SUMMARY"]).startswith("Spot work (neck) · ")
+    assert feeds.body_region("low back") == "low back" and feeds.body_region("neck; HIV") == ""
 
 
 def test_spot_work_says_which_visit_it_is_inside(booked, sched):

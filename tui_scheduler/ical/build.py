@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from ..core.feeds import Content, Entry, Feed
 from ..services import Scheduler
@@ -84,8 +84,11 @@ def calendar_head(name: str, tzid: str, first: date, last: date) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")  # not REQUEST: Outlook would take the file for an invitation
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", tzid)
+    # The name as escaped text in RFC 7986's NAME and in Apple's X-WR-CALNAME, which says VALUE=TEXT:
+    # without it icalendar and ical.js take an X- property's text as it stands, backslashes and all.
+    # No X-WR-TIMEZONE: parsers that honour it re-read UTC times as local ones (recurring-ical-events).
+    cal.add("name", vText(name))
+    cal.add("x-wr-calname", vText(name), parameters={"VALUE": "TEXT"})
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT15M")
     cal.add_component(vtimezone(tzid, first, last))
@@ -101,16 +104,35 @@ def file_name(feed: Feed) -> str:
     return f"{feed.scope}-{slug}.ics"
 
 
-def local_or_utc(instant: datetime, tz: ZoneInfo) -> datetime:
-    """Wall-clock time in the practice's zone (written with its TZID), except in the repeated hour when
-    summer time ends: a TZID time there means the first occurrence, so the second is written in UTC."""
-    local = instant.astimezone(tz)
-    if local.replace(fold=0).astimezone(timezone.utc) != instant.astimezone(timezone.utc):
-        return instant.astimezone(timezone.utc)
-    return local.replace(fold=0)
+def near_a_change(instant: datetime, tz: ZoneInfo) -> bool:
+    """Whether the instant's wall time is in the hour that repeats when summer time ends, or next to the
+    hour that is skipped when it starts: within the size of an offset change from that change.
+
+    A TZID time in the repeated hour means its first pass (RFC 5545), but libical (Thunderbird, Evolution,
+    khal) and Mozilla's ical.js read it as the second, an hour late; near a skipped hour some parsers'
+    zone tables disagree. UTC is read alike by all of them.
+    """
+    around = timedelta(hours=3)  # wider than any offset change (Troll's is 2 hours)
+    offset = instant.astimezone(tz).utcoffset()
+    if (instant - around).astimezone(tz).utcoffset() == offset == (instant + around).astimezone(tz).utcoffset():
+        return False
+    for change in _transitions(tz, instant - around, instant + around):
+        size = abs(change.astimezone(tz).utcoffset() - (change - timedelta(seconds=1)).astimezone(tz).utcoffset())
+        if change - size <= instant < change + size:
+            return True
+    return False
+
+
+def event_times(entry: Entry, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """DTSTART and DTEND: wall-clock times in the practice's zone (written with its TZID), or both in UTC
+    when either end is near an offset change, so that no parser puts one end an hour off the other."""
+    if near_a_change(entry.start, tz) or near_a_change(entry.end, tz):
+        return entry.start.astimezone(timezone.utc), entry.end.astimezone(timezone.utc)
+    return entry.start.astimezone(tz), entry.end.astimezone(tz)
 
 
 def event_text(entry: Entry, tz: ZoneInfo) -> bytes:
+    """One event's VEVENT text (what a feed and a calendar server are given for this entry)."""
     ev = Event()
     ev.add("uid", entry.uid)
     ev.add("sequence", entry.sequence)
@@ -121,8 +143,9 @@ def event_text(entry: Entry, tz: ZoneInfo) -> bytes:
         ev.add("created", entry.created)
     if entry.modified:
         ev.add("last-modified", entry.modified)
-    ev.add("dtstart", local_or_utc(entry.start, tz))
-    ev.add("dtend", local_or_utc(entry.end, tz))
+    start, end = event_times(entry, tz)
+    ev.add("dtstart", start)
+    ev.add("dtend", end)
     ev.add("summary", entry.summary)
     ev.add("description", entry.description)
     ev.add("location", entry.location)
