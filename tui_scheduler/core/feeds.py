@@ -92,6 +92,9 @@ class Content:
     revision: int
     today: date
     entries: list[Entry]
+    # the last moment anything it is made from changed: the revision's commit, or the day's start
+    # (the window moves at midnight); what a feed server may send as Last-Modified
+    as_of: datetime | None = None
 
 
 def initials(name: str) -> str:

@@ -8,11 +8,13 @@ a rebuild serializes that one event and reuses the rest. The whole feed is kept 
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
@@ -104,23 +106,27 @@ def file_name(feed: Feed) -> str:
     return f"{feed.scope}-{slug}.ics"
 
 
+@lru_cache(maxsize=64)
+def _changes_in(tzid: str, year: int) -> tuple[tuple[datetime, timedelta], ...]:
+    """Each offset change of the zone in that year (UTC), with its size."""
+    tz = ZoneInfo(tzid)
+    begin = datetime(year, 1, 1, tzinfo=timezone.utc) - timedelta(days=1)
+    out = []
+    for change in _transitions(tz, begin, begin + timedelta(days=368)):
+        size = abs(change.astimezone(tz).utcoffset() - (change - timedelta(seconds=1)).astimezone(tz).utcoffset())
+        out.append((change, size))
+    return tuple(out)
+
+
 def near_a_change(instant: datetime, tz: ZoneInfo) -> bool:
     """Whether the instant's wall time is in the hour that repeats when summer time ends, or next to the
     hour that is skipped when it starts: within the size of an offset change from that change.
 
-    A TZID time in the repeated hour means its first pass (RFC 5545), but libical (Thunderbird, Evolution,
-    khal) and Mozilla's ical.js read it as the second, an hour late; near a skipped hour some parsers'
-    zone tables disagree. UTC is read alike by all of them.
+    A TZID time in the repeated hour means its first pass (RFC 5545), but libical (Evolution, khal) and
+    Mozilla's ical.js read it as the second, an hour late; UTC is read alike by every parser.
     """
-    around = timedelta(hours=3)  # wider than any offset change (Troll's is 2 hours)
-    offset = instant.astimezone(tz).utcoffset()
-    if (instant - around).astimezone(tz).utcoffset() == offset == (instant + around).astimezone(tz).utcoffset():
-        return False
-    for change in _transitions(tz, instant - around, instant + around):
-        size = abs(change.astimezone(tz).utcoffset() - (change - timedelta(seconds=1)).astimezone(tz).utcoffset())
-        if change - size <= instant < change + size:
-            return True
-    return False
+    at = instant.astimezone(timezone.utc)
+    return any(change - size <= at < change + size for change, size in _changes_in(tz.key, at.year))
 
 
 def event_times(entry: Entry, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -186,6 +192,13 @@ class Built:
     timezone: str
     events: int
     serialized: int  # events serialized for this build; the rest came from the cache
+    tag: str  # a digest of the body: the same text whatever the revision, the same ETag
+    modified: datetime  # when the text last changed, as far as this builder knows (Last-Modified)
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        """The body compressed once, for every app that asks for gzip (mtime 0: the same bytes each time)."""
+        return gzip.compress(self.body, compresslevel=6, mtime=0)
 
 
 class FeedBuilder:
@@ -193,6 +206,8 @@ class FeedBuilder:
 
     One builder serves every thread of the feed server; builds take turns (they are CPU-bound, so
     running two at once would not be faster) and a second request for the same feed finds it built.
+    A rebuild whose text came out the same keeps its tag and its time, so a booking in one room does
+    not make every other feed download again.
     """
 
     def __init__(self):
@@ -207,7 +222,15 @@ class FeedBuilder:
                 return hit
             content = sched.feed_content(feed)
             body, texts, fresh = render(feed, content, self._texts.get(feed.key))
-            built = Built(body, content.revision, content.today, content.timezone, len(content.entries), fresh)
+            tag = hashlib.sha256(body).hexdigest()[:32]
+            if hit and hit.tag == tag:
+                modified = hit.modified
+            else:
+                modified = (content.as_of or sched.now()).replace(microsecond=0)
+                if hit and modified <= hit.modified:  # HTTP dates count whole seconds: never the same twice
+                    modified = hit.modified + timedelta(seconds=1)
+            built = Built(body, content.revision, content.today, content.timezone, len(content.entries), fresh,
+                          tag, modified)
             self._texts[feed.key] = texts
             self._built[feed.key] = built
             return built

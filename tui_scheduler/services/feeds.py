@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from ..core import clock, rules
@@ -102,6 +102,7 @@ class Feeds(Area):
             staff = {s.id: s for s in desk.staff.all()}
             names = desk.names()
             revision = int(desk.tx.manifest.get("revision", 0))
+            committed = desk.tx.manifest.get("time")
             practice = desk.practice
         visits = {a.id: a for a in found if a.kind == Kind.VISIT}
         if feed.scope == "therapist":
@@ -121,7 +122,10 @@ class Feeds(Area):
         title = practice.name
         if feed.scope != "practice":
             title += f": {names.get(feed.target_id, feed.target)}"
-        return Content(title, practice.timezone, revision, day, entries)
+        as_of = clock.day_start(day, desk.tz)
+        if committed:
+            as_of = max(as_of, datetime.fromisoformat(committed))
+        return Content(title, practice.timezone, revision, day, entries, as_of)
 
     def write_export(self, path: Path, body: bytes) -> None:
         """Whole file or nothing (a calendar app watching it never reads half), readable by the
