@@ -6,7 +6,6 @@ server both come here; what a feed shows is core.feeds, its iCalendar text tui_s
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from ..core import clock, rules
 from ..core.errors import BadInput, Refused
 from ..core.feeds import FUTURE_DAYS, PAST_DAYS, SCOPES, Content, Feed, Wording, check_days, match, token_of, window
 from ..core.model import Kind, iso
-from ..store.files import describe_os_error, replace_atomically
+from ..store.files import write_named
 from .context import Area
 from .desk import Desk
 
@@ -129,8 +128,6 @@ class Feeds(Area):
 
     def write_export(self, path: Path, body: bytes) -> None:
         """Whole file or nothing (a calendar app watching it never reads half), readable by the
-        practice's group only, like the data it comes from."""
-        try:
-            replace_atomically(path, body, f".tmp-{os.getpid()}")
-        except OSError as exc:
-            raise BadInput(describe_os_error(exc, path, "writing")) from None
+        practice's group only, like the data it comes from; a FIFO or device is written into, a symbolic
+        link refused (store.files.write_named)."""
+        write_named(path, body)
