@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, ContextManager
 
+from .backup import Backups
 from .billing import Billing
 from .booking import Booking
 from .check import Integrity
@@ -33,6 +34,7 @@ AREAS = {
     "billing": Billing,
     "feeds": Feeds,
     "integrity": Integrity,
+    "backups": Backups,
 }
 
 
