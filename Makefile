@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # ical.js, the feed tests' parser from outside Python (npm); skipped with a note where there is no npm
 PARSERS := tests/parsers/node_modules/.package-lock.json
 
-.PHONY: run test bench torture clean
+.PHONY: run test test-under-load bench torture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: $(STAMP)
 
 test: $(STAMP) $(PARSERS)
 	$(BIN)/python -m pytest
+
+# The whole suite ten times in a row beside four busy CPU loops, as on CI's shared machines (RUNS=N to change).
+test-under-load: $(STAMP)
+	$(BIN)/python tests/under_load.py
 
 # The clinic-scale benchmark (several minutes): prints the table and writes bench/results.md.
 bench: $(STAMP)
