@@ -14,11 +14,11 @@ from .. import paths
 from ..core.errors import BadInput, NeedsOverride, SchedulerError
 from ..ical import cli as feeds
 from ..services import Scheduler
-from . import backup, booking, day, people, practice, treatment
+from . import backup, booking, day, imports, people, practice, treatment
 from .common import Parser, data_dir, fixed_clock
 
 # in the order `--help` lists them; treatment adds `book series`, so it comes after booking
-GROUPS = (practice, people, booking, treatment, day, feeds, backup)
+GROUPS = (practice, people, booking, treatment, day, feeds, backup, imports)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ from .check import Integrity
 from .context import Context
 from .day import DaySheet
 from .feeds import Feeds
+from .imports import Imports
 from .people import People
 from .practice import PracticeSetup
 from .treatment import Treatment
@@ -35,6 +36,7 @@ AREAS = {
     "feeds": Feeds,
     "integrity": Integrity,
     "backups": Backups,
+    "imports": Imports,
 }
 
 
