@@ -23,7 +23,7 @@ from typing import Callable
 import orjson
 
 from ..core.errors import BadInput, DataFolderError
-from ..store.files import FILE_MODE, describe_os_error, fsync_dir, make_dir, write_new
+from ..store.files import FILE_MODE, describe_os_error, fsync_dir, make_dir, read_plain, write_new
 from ..store.folder import os_user
 from .context import Area
 
@@ -78,15 +78,6 @@ def _plain(path: Path, rel: str) -> None:
         raise DataFolderError(f"{path} is not a file the data folder holds; move it out. Nothing was backed up")
 
 
-def _read(path: Path) -> bytes:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    try:
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read()
-    finally:
-        os.close(fd)
-
-
 class Backups(Area):
     def take_backup(self, on_wait: Callable[[], None] | None = None) -> Archive:
         """The folder as one archive, read under its lock (`on_wait`: called if that means waiting)."""
@@ -95,7 +86,7 @@ class Backups(Area):
             practice = self.services.practice()  # a folder without a practice has nothing to back up
             manifest_now = folder.manifest()
             try:
-                contents = {rel: _read(folder.path / rel) for rel in _files_of(folder.path)}
+                contents = {rel: read_plain(folder.path / rel) for rel in _files_of(folder.path)}
             except OSError as exc:
                 raise DataFolderError(describe_os_error(exc, folder.path, "reading")) from None
         manifest = {

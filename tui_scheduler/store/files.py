@@ -38,7 +38,7 @@ def read_json(path: Path):
     A file that exists but is empty, truncated or not JSON is damaged: say so, naming it, and leave it.
     """
     try:
-        raw = _read_plain(path)
+        raw = read_plain(path)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
@@ -61,7 +61,7 @@ def read_json(path: Path):
     return data
 
 
-def _read_plain(path: Path) -> bytes:
+def read_plain(path: Path) -> bytes:
     """The bytes of a file, never through a symbolic link: another member of the group could plant one
     that points into someone's home folder."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
