@@ -48,6 +48,12 @@ def etag(built: Built, gzipped: bool) -> str:
     return f'"{built.tag}-gzip"' if gzipped else f'"{built.tag}"'
 
 
+def _last_modified(built: Built) -> datetime:
+    """When the feed's text last changed, never later than this server's clock says now (HTTP requires
+    it; the data's clock may be pinned ahead, as in a demo)."""
+    return min(built.modified, datetime.now(timezone.utc).replace(microsecond=0))
+
+
 def bind_warning(host: str) -> str | None:
     """What to tell a person who binds beyond this machine; None for loopback."""
     try:
@@ -245,7 +251,7 @@ class FeedHandler(socketserver.BaseRequestHandler):
         tag = etag(built, zipped)
         headers = {
             "ETag": tag,
-            "Last-Modified": format_datetime(built.modified.astimezone(timezone.utc), usegmt=True),
+            "Last-Modified": format_datetime(_last_modified(built), usegmt=True),
             "Cache-Control": "private, no-cache",  # keep it, but ask again each time
             "Vary": "Accept-Encoding",
             "X-Content-Type-Options": "nosniff",
@@ -283,7 +289,7 @@ class FeedHandler(socketserver.BaseRequestHandler):
                 return False
             if when.tzinfo is None:
                 when = when.replace(tzinfo=timezone.utc)
-            return built.modified <= when
+            return _last_modified(built) <= when
         return False
 
     def _refuse(self, sock: socket.socket, refused: Refusal) -> None:
