@@ -27,7 +27,7 @@ test: $(STAMP) $(PARSERS)
 	$(BIN)/python -m pytest
 
 # The whole suite ten times in a row beside four busy CPU loops, as on CI's shared machines (RUNS=N to change).
-test-under-load: $(STAMP)
+test-under-load: $(STAMP) $(PARSERS)
 	$(BIN)/python tests/under_load.py
 
 # The clinic-scale benchmark (several minutes): prints the table and writes bench/results.md.
