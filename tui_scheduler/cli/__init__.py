@@ -14,12 +14,12 @@ from .. import paths
 from ..core.errors import BadInput, NeedsOverride, SchedulerError
 from ..ical import cli as feeds
 from ..services import Scheduler
-from . import booking, day, people, practice, records, superbill, treatment
+from . import backup, booking, day, imports, people, practice, records, superbill, treatment
 from .common import Parser, data_dir, fixed_clock
 
 # in the order `--help` lists them; treatment adds `book series`, so it comes after booking, and records
 # adds `client show` after people
-GROUPS = (practice, people, booking, treatment, day, records, superbill, feeds)
+GROUPS = (practice, people, booking, treatment, day, records, superbill, feeds, backup, imports)
 
 
 def build_parser() -> argparse.ArgumentParser:

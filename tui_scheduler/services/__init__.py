@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, ContextManager
 
+from .backup import Backups
 from .billing import Billing
 from .booking import Booking
 from .check import Integrity
@@ -18,6 +19,7 @@ from .clearances import Clearances
 from .context import Context
 from .day import DaySheet
 from .feeds import Feeds
+from .imports import Imports
 from .people import People
 from .practice import PracticeSetup
 from .records import ClinicalRecord
@@ -39,6 +41,8 @@ AREAS = {
     "superbills": Superbills,
     "feeds": Feeds,
     "integrity": Integrity,
+    "backups": Backups,
+    "imports": Imports,
 }
 
 
