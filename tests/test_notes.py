@@ -232,3 +232,15 @@ def test_the_day_sheet_says_which_sessions_have_a_note(sched, session):
     rows = {r["id"]: r for r in sched.day_sheet("2026-11-23")}
     assert (rows[session.id]["note_versions"], rows[other.id]["note_versions"]) == (2, 0)
     assert "second" not in json.dumps(rows) and "first" not in json.dumps(rows)
+
+
+def test_notes_and_clearances_survive_a_backup_and_restore(sched, session, tmp_path):
+    at(sched, LATER).write_note(session.id, subjective="kept")
+    at(sched, LATER + timedelta(minutes=1)).write_note(session.id, plan="and this")
+    sched.add_clearance("Ben", "osteoporosis", "Dr. Chen", note="zebra-note")
+    archive = sched.take_backup()
+    restored = Scheduler(tmp_path / "restored", clock=fixed(LATER))
+    done = restored.restore_backup(archive.data)
+    assert done.problems == []
+    assert [v["subjective"] for v in restored.note_of(session.id)["versions"]] == ["kept", "kept"]
+    assert [c.note for c in restored.clearances("Ben")] == ["zebra-note"]
