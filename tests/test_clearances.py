@@ -163,3 +163,14 @@ def test_the_day_sheet_shows_the_clearance_beside_the_flag(sched):
     assert (row["flags"], row["cleared"]) == (["osteoporosis"], "cleared by Dr. Chen until 2026-11-24")
     (row,) = [r for r in sched.day_sheet("2026-11-25") if r["id"] == later.id]
     assert row["cleared"] == ""
+
+
+def test_each_flag_with_its_clearance_on_a_day(sched):
+    sched.update_client("Ben", flags=["osteoporosis", "blood-thinners"])
+    sched.add_clearance("Ben", "blood-thinners", "Dr. Said", until="2026-12-31")
+    assert sched.flag_clearances("Ben", "2026-11-24 10:00") == [
+        {"flag": "osteoporosis", "label": "osteoporosis (fracture risk)", "cleared": ""},
+        {"flag": "blood-thinners", "label": "on blood thinners (bruising)",
+         "cleared": "cleared by Dr. Said until 2026-12-31"}]
+    assert [f["cleared"] for f in sched.flag_clearances("Ben", "2027-01-04 10:00")] == ["", ""]
+    assert sched.flag_clearances("Ann", "2026-11-24 10:00") == []

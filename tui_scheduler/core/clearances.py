@@ -64,5 +64,11 @@ def wording(cleared: dict[str, Clearance], flags) -> str:
     return "; ".join(f"{f} {said[f]}" for f in flags if f in said)
 
 
+def by_flag(clearances, client_id: str, flags, day: date) -> list[tuple[str, str]]:
+    """(flag, 'cleared by Dr. Chen until 2027-01-31' or '' when nothing covers it on `day`), for each flag."""
+    cleared = covering(clearances, client_id, flags, day)
+    return [(f, _by(cleared[f]) if f in cleared else "") for f in flags]
+
+
 def _by(c: Clearance) -> str:
     return f"cleared by {c.by}" + (f" until {c.until}" if c.until else "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ..core import clock
-from ..core.clearances import Clearance, covering, wording
+from ..core.clearances import Clearance, by_flag, covering, wording
 from ..core.errors import BadInput, Refused
 from ..core.model import FLAGS, Kind
 from .context import Area
@@ -57,6 +57,16 @@ class Clearances(Area):
                 who = desk.find(desk.clients, client, "client")
                 found = [c for c in found if c.client_id == who.id]
             return sorted(found, key=lambda c: (c.client_id, c.flag, c.recorded, c.id))
+
+    def flag_clearances(self, client: str, start: str | datetime) -> list[dict]:
+        """Each of the client's flags on the day of `start`: {flag, label, cleared} where `cleared` is
+        'cleared by Dr. Chen until 2027-01-31', or '' when the flag still needs a reason to book."""
+        with self.ctx.read() as desk:
+            who = desk.find(desk.clients, client, "client")
+            day = clock.local_day(desk.time(start), desk.tz)
+            held = desk.clearances.matching(lambda d: d.get("client_id") == who.id)
+        return [{"flag": f, "label": FLAGS.get(f, f), "cleared": said}
+                for f, said in by_flag(held, who.id, who.flags, day)]
 
     def clearance_note(self, client: str, start: str | datetime, kind: str = Kind.SESSION) -> str:
         """'cleared by Dr. Chen until 2027-01-31' when clearances on file cover the client's flags on the

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from ..core import billing, clock, notes
-from ..core.clearances import covering, wording
-from ..core.model import FLAGS, Appointment, Kind, Status
+from ..core.model import Appointment, Kind, Status
 from ..core.notes import SECTIONS, Note
 from .context import Area
 from .search import as_day
@@ -69,7 +68,7 @@ class ClinicalRecord(Area):
     # --- the client's history ------------------------------------------------------------------------
 
     def client_history(self, client: str, since: date | str | None = None) -> dict:
-        """Everything the front desk and the therapist look up about a client, in one read.
+        """Everything the front desk and the therapist look up about a client, from one call.
 
         `client`: contact, payer, date of birth, address, pressure, the client's own notes.
         `flags`: each flag with the clearance covering it today ('' when none does).
@@ -88,27 +87,27 @@ class ClinicalRecord(Area):
             held = desk.clearances.matching(lambda d: d.get("client_id") == who.id)
         coming = sorted((a for a in appts if _upcoming(a, now)), key=lambda a: (a.start, a.id))
         past = sorted((a for a in appts if not _upcoming(a, now)), key=lambda a: (a.start, a.id), reverse=True)
-        cleared = covering(held, who.id, who.flags, today)
         rows = self.services.booking.describe(coming + past)
         for a, row in zip(coming + past, rows):
             row.update(_billing(a))
             row["note"] = a.id in noted
             row["note_versions"] = len(noted[a.id].versions) if a.id in noted else 0
         return {
-            "client": {**who.to_dict(), "flags": list(who.flags)},
-            "flags": [{"flag": f, "label": FLAGS.get(f, f), "cleared": wording({f: cleared[f]}, [f])
-                       if f in cleared else ""} for f in who.flags],
+            "client": who.to_dict(),
+            "flags": self.services.clearance.flag_clearances(who.id, now),
             "clearances": [{**c.to_dict(), "valid": c.valid_on(today)} for c in held],
             "referrals": self.services.treatment.referral_standings(client=who.id),
             "next": rows[:len(coming)],
             "history": rows[len(coming):],
-            "attendance": self._attendance(who.id, past, first),
+            "attendance": _attendance(past, first),
             "since": first.isoformat(),
         }
 
-    def _attendance(self, client_id: str, past: list[Appointment], since: date) -> dict:
-        no_shows = sum(1 for a in past if a.status == Status.NO_SHOW and a.kind != Kind.SPOT)
-        return {"since": since.isoformat(), "no_shows": no_shows, "late_cancels": None}
+def _attendance(past: list[Appointment], since: date) -> dict:
+    """No-shows since `since` (a visit's spot work goes with it, so it is not counted twice); late
+    cancellations are not recorded yet."""
+    no_shows = sum(1 for a in past if a.status == Status.NO_SHOW and a.kind != Kind.SPOT)
+    return {"since": since.isoformat(), "no_shows": no_shows, "late_cancels": None}
 
 
 def _upcoming(a: Appointment, now: datetime) -> bool:
