@@ -19,6 +19,7 @@ from .day import DaySheet
 from .feeds import Feeds
 from .people import People
 from .practice import PracticeSetup
+from .sync import Sync
 from .treatment import Treatment
 from .waitlist import Waitlist
 
@@ -33,6 +34,7 @@ AREAS = {
     "billing": Billing,
     "feeds": Feeds,
     "integrity": Integrity,
+    "sync": Sync,
 }
 
 

@@ -18,6 +18,7 @@ from tinydb.table import Table
 from ..core.errors import DataFolderError
 from ..core.feeds import Feed
 from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry, iso, load_record
+from ..core.sync import CalDavAccount, SyncedCalendar
 from .folder import Transaction
 
 R = TypeVar("R")
@@ -31,6 +32,8 @@ FILES = {
     Referral: ("referrals.json", "referrals"),
     WaitEntry: ("waitlist.json", "waitlist"),
     Feed: ("feeds.json", "feeds"),
+    CalDavAccount: ("caldav.json", "caldav"),
+    SyncedCalendar: ("caldav-calendars.json", "calendars"),
 }
 MOVED = "moved.json"
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: ids are read aloud and typed
