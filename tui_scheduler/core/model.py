@@ -79,6 +79,7 @@ HOLDING = frozenset({Status.BOOKED, Status.ARRIVED, Status.FULFILLED})
 VISIT_ROLES = frozenset({Role.CHIROPRACTOR, Role.PHYSICAL_THERAPIST})
 VISIT_ROOMS = frozenset({RoomKind.CHIROPRACTIC, RoomKind.PHYSICAL_THERAPY})
 
+GRIDS = (5, 10, 15, 20, 30, 60)  # minutes that divide an hour
 SPOT_MINUTES = 15
 SESSION_MINUTES = (30, 120)
 VISIT_MINUTES = (15, 240)
@@ -105,6 +106,11 @@ class Practice:
     checkin_lead_minutes: int = 15
     no_show_uses_visit: bool = True
     phone: str = ""  # the number clients call to confirm or cancel (reminders, superbills)
+
+    def __post_init__(self):
+        # every slot, grid check and calendar row divides by the grid: a hand-edited 0 must stop at the file
+        if self.grid_minutes not in GRIDS:
+            raise ValueError(f"grid_minutes must be one of {GRIDS}, not {self.grid_minutes!r}")
 
     def to_dict(self) -> dict:
         d = _plain(self)

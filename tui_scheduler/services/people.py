@@ -106,7 +106,7 @@ class People(Area):
             lo, hi = desk.time(start), desk.time(end)
             if hi <= lo:
                 raise BadInput("time off must end after it starts")
-            person = replace(person, time_off=(*person.time_off, TimeOff(lo, hi, reason.strip())))
+            person = replace(person, time_off=(*person.time_off, TimeOff(lo, hi, clean_text(reason, "the reason", 200))))
             desk.staff.put(person)
             desk.tx.audit("time-off", id=person.id, start=lo.isoformat(), end=hi.isoformat(), reason=reason)
         return person
@@ -118,11 +118,11 @@ class People(Area):
             id="",
             name=name,
             payer=Payer(choice(payer, list(Payer), "payer")),
-            phone=(phone or "").strip(),
-            email=(email or "").strip(),
+            phone=clean_text(phone, "a phone number", 40),
+            email=clean_text(email, "an email address", 200),
             flags=tuple(dict.fromkeys(choice(f, list(FLAGS), "flag") for f in flags)),
             pressure=choice(pressure, PRESSURES, "pressure") if pressure else "",
-            notes=(notes or "").strip(),
+            notes=clean_text(notes, "the notes", 2000),
         )
         with self.ctx.write() as desk:
             client = replace(client, id=desk.clients.new_id("c"))
@@ -146,7 +146,7 @@ class People(Area):
                 elif key == "pressure":
                     clean[key] = choice(value, PRESSURES, "pressure") if value else ""
                 elif key in ("phone", "email", "notes"):
-                    clean[key] = str(value).strip()
+                    clean[key] = clean_text(str(value), f"the {key}", {"phone": 40, "email": 200}.get(key, 2000))
                 else:
                     raise BadInput(f"a client has no {key!r}")
             client = replace(client, **clean)
@@ -168,7 +168,8 @@ class People(Area):
             if expires_d < issued_d:
                 raise BadInput(f"the referral expires ({expires_d}) before it is issued ({issued_d})")
             ref = Referral(id=desk.referrals.new_id("f"), client_id=who.id, visits=visits, issued=issued_d,
-                           expires=expires_d, prescriber=(prescriber or "").strip(), area=(area or "").strip())
+                           expires=expires_d, prescriber=clean_text(prescriber, "the prescriber", 200),
+                           area=clean_text(area, "the area", 200))
             desk.referrals.put(ref)
             desk.tx.audit("referral-add", id=ref.id, client=who.id, visits=visits, expires=str(expires_d))
         return ref
