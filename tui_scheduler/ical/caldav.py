@@ -78,7 +78,9 @@ class CalDavServer:
         self.url, self.user = url, user
         self.client = caldav.DAVClient(url=url, username=user, password=password, timeout=TIMEOUT,
                                        enable_rfc6764=False)
+        self._principal = None
         self._home_url: URL | None = None
+        self._known: dict[str, str] | None = None  # the account's calendars, listed once per sync
 
     @classmethod
     def connect(cls, account: CalDavAccount) -> CalDavServer:
@@ -110,11 +112,17 @@ class CalDavServer:
         """The account's calendar home (found once per sync); a wrong password is said here, first."""
         if self._home_url is None:
             with self._talking("find the account's calendars"):
-                self._home_url = self.client.principal().calendar_home_set.url
+                self._principal = self.client.principal()
+                self._home_url = self._principal.calendar_home_set.url
         return self._home_url
 
-    def _calendars(self) -> dict[str, str]:
+    def _calendars(self, fresh: bool = False) -> dict[str, str]:
         """Calendar URL -> display name, for every calendar in the account's home."""
+        if self._known is None or fresh:
+            self._known = self._list_calendars()
+        return self._known
+
+    def _list_calendars(self) -> dict[str, str]:
         home = self.home()
         with self._talking("list the account's calendars"):
             r = self.client.propfind(str(home), props=["{DAV:}displayname", "{DAV:}resourcetype"], depth=1)
@@ -135,16 +143,18 @@ class CalDavServer:
             if existing[url] != name:
                 with self._talking(f"rename the calendar {ident}"):
                     self.client.calendar(url=url).set_properties([dav.DisplayName(name)])
+                existing[url] = name
             return url, False
         try:
             with self._talking(f"make the calendar {name!r}"):
-                made = self.client.principal().make_calendar(name=name, cal_id=ident,
-                                                             supported_calendar_component_set=["VEVENT"])
-            return str(made.url), True
+                made = self._principal.make_calendar(name=name, cal_id=ident,
+                                                     supported_calendar_component_set=["VEVENT"])
         except CalendarServerError:
-            if url in self._calendars():  # another sync made it a moment ago
+            if url in self._calendars(fresh=True):  # another sync made it a moment ago
                 return url, False
             raise
+        existing[str(made.url)] = name
+        return str(made.url), True
 
     def listing(self, calendar: str) -> dict[str, str]:
         """Resource name -> ETag of everything in a calendar ({} when the calendar is gone)."""
