@@ -40,6 +40,11 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--to", dest="end", required=True, help='"DATE TIME" or DATE (whole day, inclusive)')
     s.add_argument("--reason", default="")
     s.set_defaults(handler=time_off)
+    s = staff.add_parser("set", help="change a staff member's settings")
+    s.add_argument("name")
+    s.add_argument("--busy-calendar", metavar="URL-or-name",
+                   help='their own calendar on the CalDAV server: its busy events become time off ("" stops it)')
+    s.set_defaults(handler=staff_set)
     groups["staff"] = staff
 
     client = group(sub, "client", "clients")
@@ -90,4 +95,11 @@ def _time_or_day(text: str, end: bool) -> str:
 
 def time_off(args, sched: Scheduler) -> int:
     sched.add_time_off(args.name, _time_or_day(args.start, False), _time_or_day(args.end, True), args.reason)
+    return 0
+
+
+def staff_set(args, sched: Scheduler) -> int:
+    person = sched.update_staff(args.name, busy_calendar=args.busy_calendar)
+    if person.busy_calendar:
+        print(f"{person.name}: busy time from {person.busy_calendar!r} (taken at each 'tui-scheduler sync')")
     return 0

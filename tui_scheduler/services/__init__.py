@@ -21,6 +21,7 @@ from .feeds import Feeds
 from .imports import Imports
 from .people import People
 from .practice import PracticeSetup
+from .sync import Sync
 from .treatment import Treatment
 from .waitlist import Waitlist
 
@@ -37,6 +38,7 @@ AREAS = {
     "integrity": Integrity,
     "backups": Backups,
     "imports": Imports,
+    "sync": Sync,
 }
 
 

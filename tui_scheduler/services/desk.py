@@ -9,6 +9,7 @@ from ..core.authorizations import Allocation, allocate
 from ..core.feeds import Feed
 from ..core.errors import BadInput, NeedsOverride, Refused
 from ..core.model import Appointment, Client, Kind, Practice, Referral, Room, Staff, Status, WaitEntry
+from ..core.sync import CalDavAccount, SyncedCalendar
 from ..store.folder import Transaction
 from ..store.tables import AppointmentBook, Records
 
@@ -72,6 +73,8 @@ class Desk:
         self.referrals = Records(tx, Referral)
         self.waitlist = Records(tx, WaitEntry)
         self.feeds = Records(tx, Feed)
+        self.caldav = Records(tx, CalDavAccount)
+        self.synced = Records(tx, SyncedCalendar)
         self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
 
     def time(self, value: str | datetime) -> datetime:

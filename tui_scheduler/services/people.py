@@ -82,10 +82,13 @@ class People(Area):
             desk.tx.audit("staff-add", id=person.id, name=name, role=role, modalities=list(mods))
         return person
 
-    def update_staff(self, who: str, *, modalities=None, hours=None, active: bool | None = None) -> Staff:
+    def update_staff(self, who: str, *, modalities=None, hours=None, active: bool | None = None,
+                     busy_calendar: str | None = None) -> Staff:
         with self.ctx.write() as desk:
             person = desk.find(desk.staff, who, "staff member")
             changes = {}
+            if busy_calendar is not None:  # "" stops taking time off from a calendar
+                changes["busy_calendar"] = clean_text(busy_calendar, "--busy-calendar", 1000)
             if modalities is not None:
                 changes["modalities"] = tuple(dict.fromkeys(choice(m, MODALITIES, "modality") for m in modalities))
             if hours is not None:

@@ -19,6 +19,7 @@ from tinydb.table import Table
 from ..core.errors import DataFolderError
 from ..core.feeds import Feed
 from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry, iso, load_record
+from ..core.sync import CalDavAccount, SyncedCalendar
 from .folder import Transaction
 
 R = TypeVar("R")
@@ -32,6 +33,8 @@ FILES = {
     Referral: ("referrals.json", "referrals"),
     WaitEntry: ("waitlist.json", "waitlist"),
     Feed: ("feeds.json", "feeds"),
+    CalDavAccount: ("caldav.json", "caldav"),
+    SyncedCalendar: ("caldav-calendars.json", "calendars"),
 }
 MOVED = "moved.json"
 _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")  # what model.iso() writes
