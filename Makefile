@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 $(PARSERS): tests/parsers/package.json tests/parsers/package-lock.json
-	@if command -v npm >/dev/null; then npm ci --prefix tests/parsers --no-audit --no-fund --loglevel=error; \
+	@if command -v npm >/dev/null; then npm ci --prefix tests/parsers --no-audit --no-fund --loglevel=error \
+	    || echo "ical.js could not be installed: the feed tests skip it"; \
 	else echo "no npm: the feed tests skip ical.js"; fi
 
 run: $(STAMP)

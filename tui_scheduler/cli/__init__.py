@@ -2,7 +2,8 @@
 
 Each command group is a module that adds its own sub-commands (with `set_defaults(handler=...)`) and
 prints its own results; this module only assembles them and turns errors into one line and an exit code.
-Exit codes: 0 done, 1 refused by a rule, 2 bad input, 3 the data folder cannot be used.
+Exit codes: 0 done, 1 refused by a rule, 2 bad input, 3 the data folder cannot be used, 4 a server (calendar,
+mail) cannot be reached or refused.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from .. import paths
 from ..core.errors import BadInput, NeedsOverride, SchedulerError
 from ..ical import cli as feeds
 from ..services import Scheduler
-from . import backup, booking, day, imports, people, practice, records, superbill, treatment
+from . import backup, booking, day, imports, people, practice, records, superbill, sync, treatment
 from .common import Parser, data_dir, fixed_clock
 
 # in the order `--help` lists them; treatment adds `book series`, so it comes after booking, and records
 # adds `client show` after people
-GROUPS = (practice, people, booking, treatment, day, records, superbill, feeds, backup, imports)
+GROUPS = (practice, people, booking, treatment, day, records, superbill, feeds, sync, backup, imports)
 
 
 def build_parser() -> argparse.ArgumentParser:

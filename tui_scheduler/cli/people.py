@@ -30,11 +30,6 @@ def add_commands(sub, groups: dict) -> None:
     _provider_ids(s)
     s.set_defaults(handler=lambda args, sched: print(
         sched.add_staff(args.name, args.role, args.modality, args.hours, args.npi or "", args.license or "").id))
-    s = staff.add_parser("set", help="change a staff member's NPI or licence")
-    s.add_argument("name")
-    _provider_ids(s)
-    s.set_defaults(handler=lambda args, sched: print(
-        sched.update_staff(args.name, npi=args.npi, license=args.license).id))
     s = staff.add_parser("list")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=lambda args, sched: listing(
@@ -46,6 +41,12 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--to", dest="end", required=True, help='"DATE TIME" or DATE (whole day, inclusive)')
     s.add_argument("--reason", default="")
     s.set_defaults(handler=time_off)
+    s = staff.add_parser("set", help="change a staff member's settings")
+    s.add_argument("name")
+    _provider_ids(s)
+    s.add_argument("--busy-calendar", metavar="URL-or-name",
+                   help='their own calendar on the CalDAV server: its busy events become time off ("" stops it)')
+    s.set_defaults(handler=staff_set)
     groups["staff"] = staff
 
     client = group(sub, "client", "clients")
@@ -121,4 +122,13 @@ def _time_or_day(text: str, end: bool) -> str:
 
 def time_off(args, sched: Scheduler) -> int:
     sched.add_time_off(args.name, _time_or_day(args.start, False), _time_or_day(args.end, True), args.reason)
+    return 0
+
+
+def staff_set(args, sched: Scheduler) -> int:
+    person = sched.update_staff(args.name, npi=args.npi, license=args.license, busy_calendar=args.busy_calendar)
+    if args.busy_calendar is None:
+        print(person.id)
+    elif person.busy_calendar:
+        print(f"{person.name}: busy time from {person.busy_calendar!r} (taken at each 'tui-scheduler sync')")
     return 0

@@ -37,3 +37,10 @@ class DataFolderError(SchedulerError):
     """The data folder cannot be used safely (damaged file, no permission, disk full): nothing was written."""
 
     exit_code = 3
+
+
+class CalendarServerError(SchedulerError):
+    """The calendar server could not be reached, refused the login, or answered with an error: nothing
+    here was lost, and the next sync takes up where this one stopped."""
+
+    exit_code = 4

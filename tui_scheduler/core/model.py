@@ -147,13 +147,16 @@ class TimeOff:
     start: datetime
     end: datetime
     reason: str = ""
+    # where it came from: "" typed at the desk, "caldav:<uid>" a busy event of the person's own calendar
+    # (replaced by each sync: the calendar is its source of truth)
+    source: str = ""
 
     def to_dict(self) -> dict:
-        return {"start": iso(self.start), "end": iso(self.end), "reason": self.reason}
+        return {"start": iso(self.start), "end": iso(self.end), "reason": self.reason, "source": self.source}
 
     @classmethod
     def from_dict(cls, d: dict) -> TimeOff:
-        return cls(from_iso(d["start"]), from_iso(d["end"]), d.get("reason", ""))
+        return cls(from_iso(d["start"]), from_iso(d["end"]), d.get("reason", ""), d.get("source", ""))
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class Staff:
     active: bool = True
     npi: str = ""  # National Provider Identifier, for superbills
     license: str = ""
+    busy_calendar: str = ""  # a calendar on the CalDAV server (URL or name) whose busy events become time off
 
     @property
     def is_therapist(self) -> bool:

@@ -226,7 +226,9 @@ class FeedBuilder:
             if hit and hit.tag == tag:
                 modified = hit.modified
             else:
-                modified = (content.as_of or sched.now()).replace(microsecond=0)
+                # when this server first had the new text, by its own clock (the data's may be pinned, as in
+                # a demo): a Last-Modified that is never in the future
+                modified = datetime.now(timezone.utc).replace(microsecond=0)
                 if hit and modified <= hit.modified:  # HTTP dates count whole seconds: never the same twice
                     modified = hit.modified + timedelta(seconds=1)
             built = Built(body, content.revision, content.today, content.timezone, len(content.entries), fresh,

@@ -49,9 +49,10 @@ def etag(built: Built, gzipped: bool) -> str:
 
 
 def _last_modified(built: Built) -> datetime:
-    """When the feed's text last changed, never later than this server's clock says now (HTTP requires
-    it; the data's clock may be pinned ahead, as in a demo)."""
-    return min(built.modified, datetime.now(timezone.utc).replace(microsecond=0))
+    """When the feed's text last changed, by this server's clock. Two versions within one second are told
+    apart by a second's step, which may run up to a second ahead of the Date header (HTTP dates count whole
+    seconds, and a client holding the older date must not be told 304)."""
+    return built.modified
 
 
 def bind_warning(host: str) -> str | None:

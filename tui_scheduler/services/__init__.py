@@ -24,6 +24,7 @@ from .people import People
 from .practice import PracticeSetup
 from .records import ClinicalRecord
 from .superbills import Superbills
+from .sync import Sync
 from .treatment import Treatment
 from .waitlist import Waitlist
 
@@ -43,6 +44,7 @@ AREAS = {
     "integrity": Integrity,
     "backups": Backups,
     "imports": Imports,
+    "sync": Sync,
 }
 
 

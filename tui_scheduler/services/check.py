@@ -111,6 +111,8 @@ class Integrity(Area):
                 if feed.target_id and feed.target_id not in known:
                     problems.append(f"feed {feed.id} shows an unknown {feed.scope} {feed.target_id}")
             desk.book.month_of_id("")  # reads and checks moved.json
+            desk.caldav.all()  # the CalDAV account, and what sync wrote where
+            desk.synced.all()
             months = tx.folder.months()
             appts = []
             seen: dict[str, str] = {}

@@ -10,6 +10,7 @@ from ..core.clearances import Clearance
 from ..core.feeds import Feed
 from ..core.errors import BadInput, NeedsOverride, Refused
 from ..core.model import Appointment, Client, Kind, Practice, Referral, Room, Staff, Status, WaitEntry, iso
+from ..core.sync import CalDavAccount, SyncedCalendar
 from ..store.folder import Transaction
 from ..store.notes import NoteBook
 from ..store.tables import AppointmentBook, Records
@@ -76,6 +77,8 @@ class Desk:
         self.feeds = Records(tx, Feed)
         self.clearances = Records(tx, Clearance)
         self.notes = NoteBook(tx)
+        self.caldav = Records(tx, CalDavAccount)
+        self.synced = Records(tx, SyncedCalendar)
         self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
 
     def time(self, value: str | datetime) -> datetime:

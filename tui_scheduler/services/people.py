@@ -84,10 +84,13 @@ class People(Area):
         return person
 
     def update_staff(self, who: str, *, modalities=None, hours=None, active: bool | None = None,
-                     npi: str | None = None, license: str | None = None) -> Staff:
+                     npi: str | None = None, license: str | None = None,
+                     busy_calendar: str | None = None) -> Staff:
         with self.ctx.write() as desk:
             person = desk.find(desk.staff, who, "staff member")
             changes = _provider_ids(npi, license)
+            if busy_calendar is not None:  # "" stops taking time off from a calendar
+                changes["busy_calendar"] = clean_text(busy_calendar, "--busy-calendar", 1000)
             if modalities is not None:
                 changes["modalities"] = tuple(dict.fromkeys(choice(m, MODALITIES, "modality") for m in modalities))
             if hours is not None:

@@ -220,7 +220,7 @@ class DataFolder:
         self._check_usable()
         lock_path = self.path / LOCK
         try:
-            self._lock.acquire()
+            self._lock.acquire(poll_interval=0.005)  # waiters get their turn between a busy writer's commits
         except filelock.Timeout:
             raise DataFolderError(
                 f"the data folder {self.path} is busy: another process has held its lock for over "

@@ -20,6 +20,7 @@ from ..core.errors import DataFolderError
 from ..core.clearances import Clearance
 from ..core.feeds import Feed
 from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry, iso, load_record
+from ..core.sync import CalDavAccount, SyncedCalendar
 from .folder import Transaction
 
 R = TypeVar("R")
@@ -34,6 +35,8 @@ FILES = {
     WaitEntry: ("waitlist.json", "waitlist"),
     Feed: ("feeds.json", "feeds"),
     Clearance: ("clearances.json", "clearances"),
+    CalDavAccount: ("caldav.json", "caldav"),
+    SyncedCalendar: ("caldav-calendars.json", "calendars"),
 }
 MOVED = "moved.json"
 _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")  # what model.iso() writes
