@@ -188,10 +188,10 @@ def test_check_reports_a_double_booking_written_behind_its_back(clinic):
 
 
 _FRESH_DEMO = """
-from tui_scheduler.demo import fresh_demo_folder
+from tui_scheduler.demo import open_demo
 from tui_scheduler.integrity import check_folder
 from tui_scheduler.service import Scheduler
-folder = fresh_demo_folder()
+folder, hold = open_demo()
 print(folder, check_folder(Scheduler(folder))[0])
 """
 

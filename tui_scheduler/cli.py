@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 
 from . import paths
+from .paths import demo_folder
 from .core import clock
 from .core.errors import BadInput, NeedsOverride, SchedulerError
 from .core.model import FLAGS, MODALITIES, Payer, Role, RoomKind
@@ -52,7 +53,9 @@ def _json(data) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tui-scheduler", description="Scheduler for a small medical-massage practice.")
     p.add_argument("--data", metavar="DIR", help="data folder (default: $TUI_SCHEDULER_DATA or your data dir)")
-    p.add_argument("--demo", action="store_true", help="open the app on a fresh demo practice")
+    p.add_argument("--demo", action="store_true", help=f"open the app on the demo practice in {demo_folder()} "
+                   "(today's is reused; a new one is built when there is none, or it is from another day)")
+    p.add_argument("--fresh", action="store_true", help="with --demo: build a new demo practice first")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     s = sub.add_parser("init", help="set up a new practice in the data folder")
@@ -233,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first write the client visit index afresh from the appointments")
     s = sub.add_parser("demo", help="fill the data folder with a demo practice")
     s.add_argument("--timezone", default="America/Chicago")
+    s.add_argument("--fresh", action="store_true", help="replace the demo practice in the data folder (or, "
+                   f"without --data, the one --demo opens: {demo_folder()}) with a new one")
     ical_cli.add_commands(sub)
     return p
 
@@ -450,10 +455,12 @@ def run(args, sched: Scheduler) -> int:
         practice = sched.init(args.timezone, args.name, args.hours)
         print(f"{practice.name}: {practice.timezone}, open {practice.hours.describe()}")
     elif cmd == "demo":
-        from .demo import fill_demo
+        from .demo import build_demo
 
-        fill_demo(sched, args.timezone)
-        print(f"demo practice written to {sched.folder.path}")
+        explicit = args.data or os.environ.get("TUI_SCHEDULER_DATA")
+        folder = sched.folder.path if explicit or not args.fresh else demo_folder()
+        build_demo(folder, args.timezone, fresh=args.fresh, clock=sched.clock)
+        print(f"demo practice written to {folder}")
     elif cmd == "room":
         if args.action == "add":
             print(sched.add_room(args.name, args.kind).id)
@@ -533,10 +540,12 @@ def run(args, sched: Scheduler) -> int:
 def open_app(args) -> int:
     from .tui.app import make_app
 
+    if args.fresh and not args.demo:
+        raise BadInput("--fresh goes with --demo (or 'tui-scheduler demo --fresh')")
     if args.demo:
-        from .demo import fresh_demo_folder
+        from .demo import open_demo
 
-        folder = fresh_demo_folder(clock=fixed_clock())
+        folder, _hold = open_demo(fresh=args.fresh, clock=fixed_clock())  # held while the app is open
     else:
         folder = data_dir(args)
         if not Scheduler(folder).is_set_up():

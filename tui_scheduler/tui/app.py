@@ -138,12 +138,11 @@ class SchedulerApp(App):
 
 
 def _log_to_file() -> None:
-    path = paths.log_file().with_name("app.log")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        stream = paths.open_private_log(paths.log_file().with_name("app.log"))
     except OSError:
         return
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
