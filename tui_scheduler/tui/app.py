@@ -47,7 +47,7 @@ class SchedulerApp(App):
     CSS_PATH = "scheduler.tcss"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "show_help", "Keys", show=False, id="app.keys"),
+        Binding("question_mark,f1", "show_help", "Keys", show=False, id="app.keys"),
     ]
 
     # (waitlist entry, the slot free for it) for every waiting client who fits a free slot now
@@ -118,7 +118,11 @@ class SchedulerApp(App):
                         timeout=10)
 
     def action_show_help(self) -> None:
-        self.action_show_help_panel()
+        """Every key, over the calendar; `?`, F1 or Esc closes it again."""
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.calendar))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every binding of the calendar is in the command palette too, under its own name, and so are
