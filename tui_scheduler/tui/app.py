@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
-import tomllib
 from pathlib import Path
 from time import perf_counter
 from typing import Iterable
@@ -32,10 +32,17 @@ def load_keymap(folder: Path) -> dict[str, str]:
     """Binding id -> keys from keymap.toml (`"book.session" = "b,ctrl+b"`, at the top or under [keymap])."""
     path = folder / KEYMAP_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("keymap %s ignored: %s", path, exc)
+        return {}
+    import tomllib  # only for those who have a keymap: start-up is measured in milliseconds
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         log.warning("keymap %s ignored: %s", path, exc)
         return {}
     table = data.get("keymap", data)
@@ -73,7 +80,6 @@ class SchedulerApp(App):
         if self._keys:
             self.set_keymap(self._keys)
         self.set_interval(POLL_SECONDS, self.poll)
-        self.check_waitlist()
         if not self.is_headless:
             _log_to_file()
 
@@ -81,6 +87,9 @@ class SchedulerApp(App):
         if self.started is not None:
             log.info("started in %.0f ms", (perf_counter() - self.started) * 1000)
             self.started = None
+            self.call_after_refresh(_collect_from_now_on)
+            # only once the calendar is drawn: the search holds the folder's lock the first read needs
+            self.call_after_refresh(self.check_waitlist)
 
     def poll(self) -> None:
         """A commit by anyone (this app, another user, the CLI) replaces the revision file."""
@@ -139,6 +148,13 @@ class SchedulerApp(App):
                     yield SystemCommand(active.binding.description,
                                         active.binding.tooltip or f"key: {active.binding.key}",
                                         lambda action=active.binding.action: screen.run_action(action))
+
+
+def _collect_from_now_on() -> None:
+    """Start-up is over (see tui/__init__.py): what it built lives as long as the app, so it is frozen out
+    of the collector's way rather than walked by every collection."""
+    gc.freeze()
+    gc.enable()
 
 
 def _log_to_file() -> None:

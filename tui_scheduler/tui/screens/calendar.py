@@ -22,8 +22,6 @@ from ..widgets.blocks import STATUS_LETTER, Column, Layout, name_forms, place, r
 from ..widgets.calendar import CalendarGrid
 from ..widgets.keyline import Hint, KeyLine
 from ..widgets.topbar import TopBar
-from .cancel import CancelScreen
-from .details import DetailsScreen
 from .prompts import DatePrompt, Filters, FilterScreen, OverrideScreen
 from .live import Live
 
@@ -118,6 +116,7 @@ class CalendarScreen(Live, Screen):
         # revision stamp) -> Period, so paging a day or week on shows at once
         self._ahead: dict[tuple, Period] = {}
         self._generation = 0  # which period on screen a read-ahead was started for
+        self._away = False  # another screen was in front since the calendar was last shown
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -131,7 +130,13 @@ class CalendarScreen(Live, Screen):
 
     def on_mount(self) -> None:
         self.grid.focus()
-        self.reload("now")
+        self._cursor_wish = "now"
+        # The first period is read here, not in a worker: nothing can be done before it is on screen, and
+        # a worker thread would only compete with the first layout for the interpreter.
+        try:
+            self._show(self.read_period(self.days(), self.by_room, self.filters))
+        except SchedulerError as exc:  # a damaged file or a busy folder: said; the next change reads again
+            self.notify(exc.reason, severity="error", timeout=10)
         self.watch(self.app, "waitlist_fits", self._show_top, init=False)
 
     # --- loading ---------------------------------------------------------------------------------
@@ -158,9 +163,13 @@ class CalendarScreen(Live, Screen):
         """False while the screen is being built or taken down (a load may finish just then)."""
         return bool(self.query(CalendarGrid))
 
+    def on_screen_suspend(self) -> None:
+        self._away = True
+
     def on_screen_resume(self) -> None:
         # back from clients or staff & rooms: show what was changed there without waiting for the poll
-        if self.period is not None:
+        # (not on the first showing: on_mount has just read the period)
+        if self._away and self.period is not None:
             self.reload()
 
     def on_data_changed(self, changed: bool) -> None:
@@ -308,7 +317,9 @@ class CalendarScreen(Live, Screen):
         return f"{slot.day:%a %d %b} {slot.minute // 60:02d}:{slot.minute % 60:02d}"
 
     def on_resize(self) -> None:
+        # how many rooms or staff fit changed: the page in the top bar, the move hint, the keys
         if self.period is not None:
+            self.call_after_refresh(self._show_top)
             self.call_after_refresh(self._show_info)
 
     def _summary(self, a: Appointment) -> str:
@@ -546,6 +557,8 @@ class CalendarScreen(Live, Screen):
             return None
 
     def action_details(self) -> None:
+        from .details import DetailsScreen
+
         if self.moving is not None:
             self.drop_moving()
             return
@@ -572,6 +585,8 @@ class CalendarScreen(Live, Screen):
             self.reload(("appt", appt.id))
 
     def action_cancel_appointment(self) -> None:
+        from .cancel import CancelScreen
+
         appt = self._appointment_for("cancel")
         if appt is None:
             return
@@ -592,6 +607,8 @@ class CalendarScreen(Live, Screen):
         self.app.push_screen(CancelScreen(self._described(appt), note), answered)
 
     def action_cancel_series(self) -> None:
+        from .cancel import CancelScreen
+
         appt = self._appointment_for("cancel the rest of its series")
         if appt is None:
             return

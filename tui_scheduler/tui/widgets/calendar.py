@@ -50,16 +50,20 @@ class Slot:
     cell: Cell | None
 
 
+# Text attributes need no theme colour: kept out of COMPONENT_CLASSES, each of which Textual styles as a node
+# of its own three times before the first frame (mount, focus, screen resume)
+HOUR = Style(bold=True)
+CURSOR = Style(reverse=True, bold=True)
+MARKED = Style(bold=True, underline=True)
+
+
 class CalendarGrid(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "calendar--header",
         "calendar--today",
         "calendar--gutter",
-        "calendar--hour",
         "calendar--now",
-        "calendar--cursor",
         "calendar--closed",
-        "calendar--rule",
         "calendar--session",
         "calendar--visit",
         "calendar--spot",
@@ -67,8 +71,6 @@ class CalendarGrid(ScrollView, can_focus=True):
         "calendar--fulfilled",
         "calendar--cancelled",
         "calendar--no-show",
-        "calendar--turnover",
-        "calendar--marked",
     }
     BINDINGS = [
         Binding("up", "cursor(0, -1)", "Up", show=False, id="grid.up"),
@@ -166,7 +168,7 @@ class CalendarGrid(ScrollView, can_focus=True):
         room = max(self.size.width - GUTTER, 1)
         if days == 1:
             self.per_page = max(1, min(per_day, room // (DAY_COLUMN_MIN + 1)))
-            width = room // self.per_page - 1
+            width = max(room // self.per_page - 1, 1)  # 1 before the first layout gives a size
         else:
             self.per_page = max(1, min(per_day, (room // days - 1) // WEEK_COLUMN_MIN))
             width = max((room // days - 1) // self.per_page, 1)
@@ -361,13 +363,13 @@ class CalendarGrid(ScrollView, can_focus=True):
     def _row_line(self, row: int, cursor_x: int | None) -> Strip:
         layout = self.placed
         minute = layout.minute(row)
-        gutter_style = self._style("calendar--gutter", "calendar--hour" if minute % 60 == 0 else "")
+        gutter_style = self._style("calendar--gutter") + (HOUR if minute % 60 == 0 else Style())
         label = f"{minute // 60:02d}:{minute % 60:02d}" if minute % 60 == 0 else f"  :{minute % 60:02d}"
         is_now = row == self.now_row and self.today in layout.days
         if is_now:
             gutter_style += self._style("calendar--now")
         segments = [Segment(label + ("▶" if is_now else " "), gutter_style)]
-        rule = self._style("calendar--rule")
+        rule = self._style("calendar--gutter")
         per_day = len(layout.columns)
         last = self.first_column + self.per_page - 1
         for x in range(layout.width):
@@ -381,7 +383,7 @@ class CalendarGrid(ScrollView, can_focus=True):
     def _cell(self, x: int, row: int, under_cursor: bool, now_line: bool) -> list[Segment]:
         width = self._col_w[x]
         cell = self.placed.cells.get((x, row))
-        cursor = self._style("calendar--cursor") if under_cursor else Style()
+        cursor = CURSOR if under_cursor else Style()
         if cell is None:
             if under_cursor:
                 return [Segment("▸".ljust(width), cursor)]
@@ -397,7 +399,7 @@ class CalendarGrid(ScrollView, can_focus=True):
 
     def _block_style(self, appt: Appointment, turnover: bool) -> Style:
         if turnover:
-            return self._style("calendar--turnover")
+            return self._style("calendar--closed")
         kind = {Kind.SESSION: "calendar--session", Kind.VISIT: "calendar--visit", Kind.SPOT: "calendar--spot"}
-        marked = "calendar--marked" if appt.id == self.marked else ""
-        return self._style(kind[appt.kind], _STATUS_CLASS[appt.status], marked)
+        style = self._style(kind[appt.kind], _STATUS_CLASS[appt.status])
+        return style + MARKED if appt.id == self.marked else style
