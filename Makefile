@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench torture clean
+.PHONY: run test bench bench-start torture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 # The clinic-scale benchmark (several minutes): prints the table and writes bench/results.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Only the start-up rows of the bench (about a minute): printed, results.md untouched.
+bench-start: $(STAMP)
+	$(BIN)/python -m bench.run --start-only
 
 # The torture suite at full size (make test runs it small).
 torture: $(STAMP)

@@ -170,8 +170,8 @@ class CalendarGrid(ScrollView, can_focus=True):
             self.per_page = max(1, min(per_day, room // (DAY_COLUMN_MIN + 1)))
             width = max(room // self.per_page - 1, 1)  # 1 before the first layout gives a size
         else:
-            self.per_page = max(1, min(per_day, (room // days - 1) // WEEK_COLUMN_MIN))
-            width = max((room // days - 1) // self.per_page, 1)
+            self.per_page = max(1, min(per_day, (room // days) // (WEEK_COLUMN_MIN + 1)))
+            width = max((room // days) // self.per_page - 1, 1)
         self.first_column = min(max(self.first_column, 0), per_day - self.per_page)
         shown = range(self.first_column, self.first_column + self.per_page)
         self._col_x, self._col_w, x = [], [], 0
@@ -180,9 +180,7 @@ class CalendarGrid(ScrollView, can_focus=True):
                 self._col_x.append(x)
                 self._col_w.append(width if c in shown else 0)
                 if c in shown:
-                    x += width
-                    if days == 1 or c == shown[-1]:
-                        x += 1  # a rule between rooms in a day view, between days in a week
+                    x += width + 1  # a rule after each room, dotted between the rooms of a week's day
         self._labels = labels_that_fit([c.name for c in layout.columns], width, person=not layout.by_room)
         self.virtual_size = Size(GUTTER + x, HEADER + layout.rows)
 
@@ -355,7 +353,7 @@ class CalendarGrid(ScrollView, can_focus=True):
                 for x in xs:
                     w = self._col_w[x]
                     segments.append(Segment(self._labels[x % per_day].ljust(w)[:w], style))
-                    if len(layout.days) == 1 and x != xs[-1]:
+                    if x != xs[-1]:
                         segments.append(Segment(" ", style))
             segments.append(Segment(" ", head))
         return Strip(segments)
@@ -376,8 +374,7 @@ class CalendarGrid(ScrollView, can_focus=True):
             if not self._col_w[x]:
                 continue
             segments.extend(self._cell(x, row, cursor_x == x, is_now and layout.where(x)[0] == self.today))
-            if len(layout.days) == 1 or x % per_day == last:
-                segments.append(Segment("│", rule))
+            segments.append(Segment("│" if len(layout.days) == 1 or x % per_day == last else "┊", rule))
         return Strip(segments).simplify()
 
     def _cell(self, x: int, row: int, under_cursor: bool, now_line: bool) -> list[Segment]:
