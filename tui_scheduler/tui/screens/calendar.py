@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual import work
 from textual.app import ComposeResult
@@ -22,7 +23,9 @@ from ..widgets.blocks import STATUS_LETTER, Column, Layout, name_forms, place, r
 from ..widgets.calendar import CalendarGrid
 from ..widgets.keyline import Hint, KeyLine
 from ..widgets.topbar import TopBar
-from .prompts import DatePrompt, Filters, FilterScreen, OverrideScreen
+
+if TYPE_CHECKING:
+    from .prompts import Filters
 from .live import Live
 
 # set_status walks back one step at a time; a fulfilment straight from booked goes back through arrived
@@ -35,8 +38,7 @@ def _key(key: str, action: str, description: str, id: str, tooltip: str = "") ->
     return Binding(key, action, description, show=False, id=id, tooltip=tooltip)
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """This user's last change, and what taking it back needs."""
 
     what: str  # book, cancel, move, status
@@ -56,6 +58,18 @@ class Period:
     appointments: dict[str, Appointment]
     rooms: list[Room] = field(default_factory=list)
     staff: list[Staff] = field(default_factory=list)
+
+
+class _AllShown:
+    """The calendar before anyone filters it: the filter dialog (and its module) is loaded on `f`."""
+
+    therapist = room = modality = None
+
+    def keeps(self, appt: Appointment) -> bool:
+        return True
+
+    def describe(self, names: dict[str, str]) -> str:
+        return ""
 
 
 class CalendarScreen(Live, Screen):
@@ -106,7 +120,7 @@ class CalendarScreen(Live, Screen):
         self.anchor = clock.local_day(scheduler.now(), self.tz)
         self.week = False
         self.by_room = True
-        self.filters = Filters()
+        self.filters: Filters | _AllShown = _AllShown()
         self.last_change: Change | None = None
         self.moving: Appointment | None = None
         self.period: Period | None = None
@@ -409,6 +423,8 @@ class CalendarScreen(Live, Screen):
                 x, row = self.grid.cursor
                 self.reload(((day.weekday() if self.week else 0) * per_day + x % per_day, row))
 
+        from .prompts import DatePrompt
+
         self.app.push_screen(DatePrompt(self.anchor), go)
 
     def action_toggle_week(self) -> None:
@@ -448,6 +464,8 @@ class CalendarScreen(Live, Screen):
                 self.reload((0, self.grid.cursor[1]))
 
         period = self.period
+        from .prompts import FilterScreen
+
         self.app.push_screen(FilterScreen(self.filters, period.rooms, period.staff), chosen)
 
     def action_clients(self) -> None:
@@ -658,6 +676,8 @@ class CalendarScreen(Live, Screen):
     def drop_moving(self) -> None:
         """Move the marked appointment to the cursor's time (same people and room), asking a reason
         when only soft warnings stand in the way."""
+        from .prompts import OverrideScreen
+
         appt, start = self.moving, self.slot_start()
         if start is None:
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ...core import clock
@@ -27,8 +28,7 @@ TURNOVER = "░"
 CLOSED = "·"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """One room or one staff member: what a grid column shows."""
 
     id: str
@@ -36,8 +36,7 @@ class Column:
     hours: WeeklyHours  # when this room (the practice's hours) or person is there
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """What one grid cell shows: part of an appointment block, or a room's turnover after a session."""
 
     appt: Appointment

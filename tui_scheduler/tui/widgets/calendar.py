@@ -8,8 +8,8 @@ widget and stay put while the body scrolls, so they can never drift out of step 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from rich.segment import Segment
@@ -40,8 +40,7 @@ _STATUS_CLASS = {
 }
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """The cursor's place: a day, a room or staff member, and the start of a grid row."""
 
     day: date

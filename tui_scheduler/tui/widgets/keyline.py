@@ -7,7 +7,7 @@ mounts a widget per key and rebuilt them all whenever the cursor's keys changed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.widget import Widget
@@ -17,8 +17,7 @@ TALL = 40  # rows from which the bar may take two lines
 GAP = "  "
 
 
-@dataclass(frozen=True)
-class Hint:
+class Hint(NamedTuple):
     """One entry of the bar: the keys of these bindings (as the keymap has them) and what they do."""
 
     ids: tuple[str, ...]
