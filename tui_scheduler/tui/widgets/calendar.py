@@ -312,17 +312,21 @@ class CalendarGrid(ScrollView, can_focus=True):
         base = self.rich_style
         if self.placed is None:
             return Strip.blank(width, base)
+        left = round(self.scroll_x)  # 0 but on a terminal too narrow for one column
         if y < HEADER:
-            full = self._cached(("head", y), lambda: self._header_line(y))
-        else:
-            row = y - HEADER + round(self.scroll_y)
-            if row >= self.placed.rows:
-                return Strip.blank(width, base)
-            on_row = self.cursor[0] if self.cursor[1] == row else None
-            full = self._cached(("row", row, on_row), lambda: self._row_line(row, on_row))
-        left = round(self.scroll_x)
-        body = full.crop(GUTTER + left, GUTTER + left + max(width - GUTTER, 0))
-        return Strip.join([full.crop(0, GUTTER), body]).crop_extend(0, width, base)
+            return self._cached(("head", y, left), lambda: self._fitted(self._header_line(y), left))
+        row = y - HEADER + round(self.scroll_y)
+        if row >= self.placed.rows:
+            return Strip.blank(width, base)
+        on_row = self.cursor[0] if self.cursor[1] == row else None
+        return self._cached(("row", row, on_row, left), lambda: self._fitted(self._row_line(row, on_row), left))
+
+    def _fitted(self, full: Strip, left: int) -> Strip:
+        """A whole line cut to the widget: the time gutter stays, the rest from the horizontal offset."""
+        width = self.size.width
+        if left:
+            full = Strip.join([full.crop(0, GUTTER), full.crop(GUTTER + left, GUTTER + left + width)])
+        return full.crop_extend(0, width, self.rich_style)
 
     def _cached(self, key: tuple, build) -> Strip:
         key = (self._token, self.size.width, *key)

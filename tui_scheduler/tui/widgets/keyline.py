@@ -99,10 +99,15 @@ def key_displays(screen) -> dict[str, list[str]]:
             for binding in chain:
                 if binding.id:
                     shown = keys.setdefault(binding.id, [])
-                    display = screen.app.get_key_display(binding)
+                    display = _displays.get((binding.key, binding.key_display))
+                    if display is None:  # Textual's formatting looks up Unicode names: worth keeping
+                        display = _displays[binding.key, binding.key_display] = screen.app.get_key_display(binding)
                     if display not in shown:
                         shown.append(display)
     return keys
+
+
+_displays: dict[tuple[str, str | None], str] = {}
 
 
 def _length(entries: list[tuple[str, str]]) -> int:
