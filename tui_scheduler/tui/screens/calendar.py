@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from rich.text import Text
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -23,10 +23,10 @@ from ..widgets.blocks import STATUS_LETTER, Column, Layout, name_forms, place, r
 from ..widgets.calendar import CalendarGrid
 from ..widgets.keyline import Hint, KeyLine
 from ..widgets.topbar import TopBar
+from .live import Live
 
 if TYPE_CHECKING:
     from .prompts import Filters
-from .live import Live
 
 # set_status walks back one step at a time; a fulfilment straight from booked goes back through arrived
 _BACK = {(Status.FULFILLED, Status.BOOKED): (Status.ARRIVED, Status.BOOKED)}
