@@ -8,7 +8,7 @@ import json
 
 from tui_scheduler.core.model import Status
 
-from .conftest import MONDAY, app_for, cursor_to, grid, notices, pilot_test, press, screen_text, settle
+from .conftest import MONDAY, app_for, cursor_to, grid, pilot_test, press, screen_text, settle
 
 SIZES = ((80, 24), (160, 50))
 
@@ -21,6 +21,20 @@ def key_line(app, size) -> str:
     """The key line: one line at 80x24, two on a tall terminal."""
     shown = lines(app)
     return "\n".join(shown[-2:]) if size[1] >= 40 else shown[-1]
+
+
+def told(app) -> list[str]:
+    """Every notification the app gives from now on, kept: a toast expires after a few seconds, which a
+    loaded machine can spend between the key and the assertion."""
+    said: list[str] = []
+    notify = app.notify
+
+    def keep(message, *args, **kwargs):
+        said.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = keep
+    return said
 
 
 def audit(sched) -> list[dict]:
@@ -111,6 +125,7 @@ async def test_help_opens_over_the_calendar_and_closes_with_the_same_key_or_esc(
 @pilot_test
 async def test_a_key_where_it_cannot_act_says_why(practice):
     app = app_for(practice)
+    said = told(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await cursor_to(pilot, "Cedar", "11:00")
@@ -118,19 +133,20 @@ async def test_a_key_where_it_cannot_act_says_why(practice):
                            ("d", "to mark done"), ("o", "to mark as a no-show"), ("m", "to move"),
                            ("X", "to cancel the rest of its series")):
             await press(pilot, key)
-            assert f"Nothing booked at Mon 23 Nov 11:00 in Cedar {doing}" in notices(app), key
+            assert f"Nothing booked at Mon 23 Nov 11:00 in Cedar {doing}" in "\n".join(said), key
         assert app.screen is app.screen_stack[0] and app.screen.moving is None
         await cursor_to(pilot, "Cedar", "09:00")
         await press(pilot, "s")
         assert "Spot work goes inside a chiropractic or PT visit; Ann Self Mon 09:00 is a massage session" \
-            in notices(app)
+            in "\n".join(said)
         await press(pilot, "X")
-        assert "Ann Self Mon 09:00 is not part of a series" in notices(app)
+        assert "Ann Self Mon 09:00 is not part of a series" in "\n".join(said)
 
 
 @pilot_test
 async def test_cancelling_asks_why_and_records_the_reason(practice):
     app = app_for(practice)
+    said = told(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await cursor_to(pilot, "Cedar", "09:00")
@@ -144,7 +160,7 @@ async def test_cancelling_asks_why_and_records_the_reason(practice):
         await press(pilot, "x", "2")  # one key: the second reason
         assert practice.get(ann.id).status == Status.CANCELLED
         assert audit(practice)[-1]["reason"] == "client sick"
-        assert "Cancelled Ann Self Mon 09:00: client sick (u to undo)" in notices(app)
+        assert "Cancelled Ann Self Mon 09:00: client sick (u to undo)" in "\n".join(said)
         await press(pilot, "u")
         assert practice.get(ann.id).status == Status.BOOKED
         await press(pilot, "x", "tab")
@@ -204,6 +220,7 @@ async def test_the_move_hint_is_whole_at_80_columns_and_the_confirmation_names_c
     practice.add_client("Maximiliana Oyelaran-Fitzgerald", "self-pay")
     practice.book_session("Maximiliana", "Maya", "Cedar", "swedish", f"{MONDAY} 13:00", 60)
     app = app_for(practice)
+    said = told(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await cursor_to(pilot, "Cedar", "13:00")
@@ -211,7 +228,7 @@ async def test_the_move_hint_is_whole_at_80_columns_and_the_confirmation_names_c
         info = lines(app)[-2]
         assert "Enter to move here, Esc to stop" in info and "→ Mon 23 Nov 13:15" in info, info
         await press(pilot, "enter")
-        assert "Moved Maximiliana Oyelaran-Fitzgerald from Mon 13:00 to 13:15" in notices(app)
+        assert "Moved Maximiliana Oyelaran-Fitzgerald from Mon 13:00 to 13:15" in "\n".join(said)
         await press(pilot, "m", "n")  # the next day, same time
         await press(pilot, "enter")
-        assert "Moved Maximiliana Oyelaran-Fitzgerald from Mon 13:15 to Tue 24 Nov 13:15" in notices(app)
+        assert "Moved Maximiliana Oyelaran-Fitzgerald from Mon 13:15 to Tue 24 Nov 13:15" in "\n".join(said)
