@@ -79,6 +79,10 @@ async def test_week_view_at_both_sizes_pages_rooms_instead_of_squeezing_them(pra
             assert grid(app).slot.column_id in [c.id for c in layout.columns[:per_day]]  # the cursor went along
             await press(pilot, "left_square_bracket")
             assert "Willow" in rows_of(screen_text(app))[2].split()
+            await press(pilot, "end")  # the last row of the day: on screen, not under a scrollbar
+            shown = rows_of(screen_text(app))
+            last = shown[-3] if size[1] < 40 else shown[-4]  # above the info line and the key line(s)
+            assert last.startswith("  :45") and "▸" in last, shown[-5:]
 
 
 @pilot_test
