@@ -232,3 +232,19 @@ async def test_the_move_hint_is_whole_at_80_columns_and_the_confirmation_names_c
         await press(pilot, "m", "n")  # the next day, same time
         await press(pilot, "enter")
         assert "Moved Maximiliana Oyelaran-Fitzgerald from Mon 13:15 to Tue 24 Nov 13:15" in "\n".join(said)
+
+
+@pilot_test
+async def test_the_key_line_help_and_details_show_the_keys_of_the_users_keymap(practice):
+    app = app_for(practice, **{"appt.cancel": "k", "details.cancel": "k", "app.keys": "f2"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "Cedar", "09:00")
+        keys = lines(app)[-1]
+        assert "k Cancel" in keys and "x Cancel" not in keys and keys.rstrip().endswith("f2 more")
+        await press(pilot, "enter")
+        assert "k Cancel" in screen_text(app)
+        await press(pilot, "escape", "f2")
+        assert "k         cancel (asks why)" in screen_text(app)
+        await press(pilot, "f2")  # the user's help key closes it too
+        assert app.screen is app.screen_stack[0]

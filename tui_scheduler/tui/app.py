@@ -130,10 +130,12 @@ class SchedulerApp(App):
                         timeout=10)
 
     def action_show_help(self) -> None:
-        """Every key, over the calendar; `?`, F1 or Esc closes it again."""
+        """Every key, over the calendar; the same key (as the keymap has it) or Esc closes it again."""
         from .screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
             self.push_screen(HelpScreen(self.calendar))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
