@@ -133,9 +133,7 @@ class SchedulerApp(App):
         """Every key, over the calendar; the same key (as the keymap has it) or Esc closes it again."""
         from .screens.help import HelpScreen
 
-        if isinstance(self.screen, HelpScreen):
-            self.screen.dismiss()
-        else:
+        if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.calendar))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

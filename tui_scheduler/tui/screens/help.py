@@ -63,8 +63,10 @@ KEY_WIDTH = 10
 
 
 class HelpScreen(ModalScreen):
+    # the same id as the app's help key, so that a keymap moving one moves both
     BINDINGS = [
-        Binding("question_mark,f1,escape", "close", "Close help", id="help.close"),
+        Binding("question_mark,f1", "close", "Close help", id="app.keys"),
+        Binding("escape", "close", "Close help", id="help.close"),
     ]
 
     def __init__(self, calendar) -> None:
