@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+from ..paths import demo_folder
 from ..services import Scheduler
 from .common import group, print_json
 
@@ -34,6 +37,8 @@ def add_commands(sub, groups: dict) -> None:
     s.set_defaults(handler=check)
     s = sub.add_parser("demo", help="fill the data folder with a demo practice")
     s.add_argument("--timezone", default="America/Chicago")
+    s.add_argument("--fresh", action="store_true", help="replace the demo practice in the data folder (or, "
+                   f"without --data, the one --demo opens: {demo_folder()}) with a new one")
     s.set_defaults(handler=demo)
 
 
@@ -78,8 +83,10 @@ def check(args, sched: Scheduler) -> int:
 
 
 def demo(args, sched: Scheduler) -> int:
-    from ..demo import fill_demo
+    from ..demo import build_demo
 
-    fill_demo(sched, args.timezone)
-    print(f"demo practice written to {sched.folder.path}")
+    explicit = args.data or os.environ.get("TUI_SCHEDULER_DATA")
+    folder = sched.folder.path if explicit or not args.fresh else demo_folder()
+    build_demo(folder, args.timezone, fresh=args.fresh, clock=sched.clock)
+    print(f"demo practice written to {folder}")
     return 0
