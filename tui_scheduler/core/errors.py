@@ -37,3 +37,12 @@ class DataFolderError(SchedulerError):
     """The data folder cannot be used safely (damaged file, no permission, disk full): nothing was written."""
 
     exit_code = 3
+
+
+class StrandsBookings(Refused):
+    """Time off or a closure over booked appointments: taken only when the caller says so, since those
+    clients must be moved. `appointments` are the ones it would strand."""
+
+    def __init__(self, message: str, appointments):
+        super().__init__(message)
+        self.appointments = list(appointments)

@@ -15,9 +15,11 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from ..core.closures import Closure
 from ..core.errors import DataFolderError
 from ..core.feeds import Feed
 from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry, iso, load_record
+from ..core.reminders import Message, Sending
 from .folder import Transaction
 
 R = TypeVar("R")
@@ -31,6 +33,9 @@ FILES = {
     Referral: ("referrals.json", "referrals"),
     WaitEntry: ("waitlist.json", "waitlist"),
     Feed: ("feeds.json", "feeds"),
+    Closure: ("closures.json", "closures"),
+    Sending: ("sending.json", "sending"),
+    Message: ("outbox.json", "outbox"),
 }
 MOVED = "moved.json"
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: ids are read aloud and typed
