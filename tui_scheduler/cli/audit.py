@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.policy import plural
 from ..services import Scheduler
 from .common import listing, print_json
 
@@ -51,7 +52,7 @@ def attendance(args, sched: Scheduler) -> int:
         return 0
     missed = [r for r in records if r.missed]
     for r in missed:
-        print(f"{r.client:<24} {r.text} (of {r.appointments} appointments): "
+        print(f"{r.client:<24} {r.text} (of {plural(r.appointments, 'appointment')}): "
               + ", ".join(a.id for a in r.no_shows + r.late_cancels))
     total = sum(r.appointments for r in records)
     lost = sum(r.missed for r in records)

@@ -58,7 +58,7 @@ class Attendance:
     @property
     def text(self) -> str:
         """'2 no-shows, 1 late cancel in 12 months' (or 'no no-shows or late cancels in 12 months')."""
-        within = f" in {self.months} months" if self.months else ""
+        within = f" in {plural(self.months, 'month')}" if self.months else ""
         if not self.missed:
             return f"no no-shows or late cancels{within}"
         parts = [plural(len(self.no_shows), "no-show")] if self.no_shows else []
