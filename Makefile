@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench torture clean
+.PHONY: run test test-under-load bench torture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The whole suite ten times in a row beside four busy CPU loops, as on CI's shared machines (RUNS=N to change).
+test-under-load: $(STAMP)
+	$(BIN)/python tests/under_load.py
 
 # The clinic-scale benchmark (several minutes): prints the table and writes bench/results.md.
 bench: $(STAMP)

@@ -32,14 +32,14 @@ class Server:
         line = []
         reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)
         reader.start()
-        reader.join(30)
+        reader.join(120)  # a backstop: a loaded machine may take long to start a process
         if not line or "http://127.0.0.1:" not in line[0]:
             self.proc.kill()
             raise AssertionError(f"server did not start: {line} {self.proc.stderr.read()}")
         self.port = int(line[0].split("http://127.0.0.1:")[1].split("/")[0])
 
     def get(self, path: str, **headers) -> tuple[int, dict, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         try:
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()

@@ -12,10 +12,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import icalendar
+import pytest
 
 from tests.conftest import small_practice
 from tests.smtp_server import free_port, smtp_server
 from tui_scheduler.services import Scheduler
+
+# the tests' server takes a login without TLS on purpose: it is on 127.0.0.1 and lives for one test
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 EXE = Path(sys.executable).with_name("tui-scheduler")
 # Monday 18:00 in Chicago: a 24-hour reminder is due for tomorrow's appointments until 18:00

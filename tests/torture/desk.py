@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import NOW, fixed
-from tests.tui.conftest import cursor_to, notices, press, screen_text, settle
+from tests.tui.conftest import cursor_to, notices, press, screen_text, settle, until
 from tui_scheduler.tui.app import make_app
 
 
@@ -38,10 +38,10 @@ async def main(folder: str, client: str, go: Path, out: Path) -> None:
         said = notices(app) + "\n" + screen_text(app)
         if not booked:
             await press(pilot, "escape")
-        # another desk's booking shows within the poll; wait past it
-        for _ in range(30):
-            await pilot.pause(0.1)
-            await app.workers.wait_for_complete()
+        # another desk's booking shows after the next poll: wait until the calendar shows what is saved
+        saved = sorted(a.id for a in app.scheduler.appointments(*app.scheduler.day_span(NOW.date().replace(day=24))))
+        await until(pilot, lambda: sorted(app.screen_stack[0].period.appointments) == saved,
+                    "the calendar shows what is saved", timeout=120)
         shown = sorted(app.screen_stack[0].period.appointments)
         out.write_text(json.dumps({"booked": booked, "said": said, "shown": shown}))
 

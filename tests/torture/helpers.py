@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import NOW, small_practice
 from tui_scheduler.services import Scheduler
 
@@ -90,3 +92,30 @@ def snapshot_files(folder: Path) -> dict[str, bytes]:
     """The bytes of every file in the data folder except the lock, to prove nothing was overwritten."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.name != ".lock"}
+
+
+def run_as(uid: int, folder: Path, argv: list[str]) -> tuple[int, str, str]:
+    """Run the CLI as another user. The interpreter may live where that user cannot read it, so the
+    child imports everything as root first and only then gives up root for good."""
+    code = (
+        "import os, sys, zoneinfo, locale, gettext, traceback\n"
+        "from tui_scheduler import cli, demo\n"
+        "zoneinfo.ZoneInfo('America/Chicago')\n"
+        "cli.build_parser().parse_args(sys.argv[1:])\n"
+        f"os.setgroups([]); os.setgid({uid}); os.setuid({uid})\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, "--data", str(folder), *argv], capture_output=True,
+                          text=True, env=worker_env(folder), cwd=ROOT, timeout=120)
+    return done.returncode, done.stdout, done.stderr
+
+
+def nobody() -> int:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to hand the folder to an unprivileged user (as root, permissions never bite)")
+    try:
+        import pwd
+
+        return pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        pytest.skip("no 'nobody' user to run as")

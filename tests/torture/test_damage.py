@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NOW, small_practice
-from tests.torture.helpers import ROOT, snapshot_files, worker_env
+from tests.torture.helpers import ROOT, nobody as _nobody, run_as as _run_as, snapshot_files, worker_env
 from tui_scheduler import cli
 from tui_scheduler.core.errors import DataFolderError
 from tui_scheduler.services import Scheduler
@@ -179,45 +179,6 @@ def test_a_damaged_journal_is_named_and_left_for_a_person(pristine, tmp_path, ca
 
 
 # --- a folder nobody may write -------------------------------------------------------------------------
-
-
-def _run_as(uid: int, folder: Path, argv: list[str]) -> tuple[int, str, str]:
-    """Run the CLI as another user. The interpreter may live where that user cannot read it, so the
-    child imports everything as root first and only then gives up root for good."""
-    code = (
-        "import os, sys, zoneinfo, locale, gettext, traceback\n"
-        "from tui_scheduler import cli, demo\n"
-        "zoneinfo.ZoneInfo('America/Chicago')\n"
-        "cli.build_parser().parse_args(sys.argv[1:])\n"
-        f"os.setgroups([]); os.setgid({uid}); os.setuid({uid})\n"
-        "sys.exit(cli.main(sys.argv[1:]))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code, "--data", str(folder), *argv], capture_output=True,
-                          text=True, env=worker_env(folder), cwd=ROOT, timeout=120)
-    return done.returncode, done.stdout, done.stderr
-
-
-@pytest.fixture
-def shared_tmp():
-    """A temp folder another user can reach (pytest's own tmp_path is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="torture-"))
-    path.chmod(0o755)
-    yield path
-    for p in path.rglob("*"):
-        if p.is_dir():
-            p.chmod(0o755)
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def _nobody() -> int:
-    if os.geteuid() != 0:
-        pytest.skip("needs root to hand the folder to an unprivileged user (as root, permissions never bite)")
-    try:
-        import pwd
-
-        return pwd.getpwnam("nobody").pw_uid
-    except KeyError:
-        pytest.skip("no 'nobody' user to run as")
 
 
 @pytest.mark.parametrize("lock_writable", [False, True], ids=["all-read-only", "lock-writable"])

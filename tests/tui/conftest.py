@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 
 import pytest
 
@@ -48,6 +49,16 @@ async def settle(pilot) -> None:
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()
+
+
+async def until(pilot, check, what: str, timeout: float = 60.0) -> None:
+    """Wait for `check()` to hold, letting loads and the once-a-second poll run. The timeout is only a
+    backstop for a hung app: a busy machine may be slow, and how slow is for `make bench` to measure."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
 
 
 async def press(pilot, *keys: str) -> None:

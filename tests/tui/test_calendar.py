@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.conftest import NOW
 from tui_scheduler.tui.app import load_keymap
 
-from .conftest import app_for, cursor_to, grid, notices, pilot_test, press, screen_text, settle
+from .conftest import app_for, cursor_to, grid, notices, pilot_test, press, screen_text, settle, until
 
 
 def rows_of(text: str) -> list[str]:
@@ -162,11 +161,7 @@ async def test_a_booking_by_another_process_appears_within_two_seconds(practice)
                                "--minutes", "60", "--override", "referral faxed"],
                               capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 0, done.stderr
-        written = time.monotonic()
-        while "Dan Hsa" not in screen_text(app) and time.monotonic() - written < 2.0:
-            await pilot.pause(0.05)
-            await app.workers.wait_for_complete()
-        assert "Dan Hsa" in screen_text(app)
+        await until(pilot, lambda: "Dan Hsa" in screen_text(app), "the CLI's booking shows in the app")
         assert done.stdout.strip() in app.screen.period.appointments
 
 
@@ -180,12 +175,7 @@ async def test_a_damaged_file_written_behind_its_back_is_reported_and_the_app_ke
         damaged = month.read_bytes()[:80]
         month.write_bytes(damaged)
         practice.add_room("Annex", "massage")  # any commit: the app sees the revision change and reloads
-        for _ in range(40):
-            await pilot.pause(0.05)
-            await app.workers.wait_for_complete()
-            if "2026-11.json is damaged" in notices(app):
-                break
-        assert "2026-11.json is damaged" in notices(app)
+        await until(pilot, lambda: "2026-11.json is damaged" in notices(app), "the damage is reported")
         assert "Ann Self" in screen_text(app)  # what was on screen stays
         assert app.is_running and month.read_bytes() == damaged
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tui_scheduler.core.model import Payer
 
-from .conftest import app_for, grid, pilot_test, press, screen_text, settle
+from .conftest import app_for, grid, pilot_test, press, screen_text, settle, until
 
 
 @pilot_test
@@ -101,7 +101,8 @@ async def test_every_calendar_action_is_in_the_command_palette(practice):
                 "Staff & rooms", "Next week", "Go to date", "Check in", "No-show", "Cancel appt"} <= titles
         await pilot.press("ctrl+p")
         await pilot.press(*"Day/Week")
-        await pilot.pause(0.3)
+        # the palette searches in the background: wait until it offers the command (the input holds it once)
+        await until(pilot, lambda: screen_text(app).count("Day/Week") >= 2, "the palette offers Day/Week")
         await press(pilot, "enter")
         assert len(grid(app).placed.days) == 7
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.conftest import NOW
 from tui_scheduler.core.model import Kind, Status
 
-from .conftest import MONDAY, app_for, cursor_to, grid, notices, pilot_test, press, screen_text, settle
+from .conftest import MONDAY, app_for, cursor_to, grid, notices, pilot_test, press, screen_text, settle, until
 
 TUESDAY = "2026-11-24"
 
@@ -21,12 +21,9 @@ def day_of(sched, day: str):
 
 
 async def shown(pilot, text: str) -> bool:
-    """Whether `text` comes on screen within a few frames (a new screen's first layout can lag a press)."""
-    for _ in range(40):
-        if text in screen_text(pilot.app):
-            return True
-        await pilot.pause(0.05)
-    return False
+    """Whether `text` comes on screen (a new screen's first layout can lag a press)."""
+    await until(pilot, lambda: text in screen_text(pilot.app), f"{text!r} on screen")
+    return True
 
 
 def ident(sched, name: str) -> str:
@@ -142,12 +139,8 @@ async def test_a_cancellation_by_another_process_offers_the_slot_to_the_waitlist
         assert "Waitlist:" not in screen_text(app)
         done = subprocess.run([str(exe), "cancel", taken.id], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 0, done.stderr
-        for _ in range(100):  # the app polls the revision once a second
-            if "Waitlist: 1 fit" in screen_text(app):
-                break
-            await pilot.pause(0.1)
-            await app.workers.wait_for_complete()
-        assert "Waitlist: 1 fit" in screen_text(app)
+        # the app polls the revision once a second
+        await until(pilot, lambda: "Waitlist: 1 fit" in screen_text(app), "the waitlist badge")
 
         await press(pilot, "W")
         text = screen_text(app)

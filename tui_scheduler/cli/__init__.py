@@ -50,6 +50,10 @@ def open_app(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     try:
+        argv = sys.argv[1:] if argv is None else argv
+        for arg in argv:
+            if any("\udc80" <= ch <= "\udcff" for ch in arg):  # bytes the locale could not decode
+                raise BadInput(f"an argument is not valid text (UTF-8): {arg.encode('utf-8', 'replace')[:60]!r}")
         args = build_parser().parse_args(argv)
         if args.command is None:
             return open_app(args)
@@ -65,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a path given on the command line that the system refuses (too long, a folder...)
+        where = f" ({str(exc.filename)[:80]})" if exc.filename else ""
+        print(f"tui-scheduler: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except Exception as exc:  # never a traceback for a person to read: it goes to the log file instead
         where = paths.log_exception(exc)
         print(f"tui-scheduler: unexpected error ({type(exc).__name__}: {exc}); details in {where}",

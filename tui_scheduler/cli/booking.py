@@ -61,9 +61,10 @@ def add_commands(sub, groups: dict) -> None:
     s = sub.add_parser("status", help="check in, fulfil, no-show")
     s.add_argument("id")
     s.add_argument("status", choices=["arrived", "fulfilled", "no-show", "booked"])
+    s.add_argument("--override", metavar="REASON", help="back to booked despite soft warnings, for this reason")
     s.add_argument("--json", action="store_true")
-    s.set_defaults(handler=lambda args, sched: print_booked(sched, sched.set_status(args.id, args.status),
-                                                            args.json))
+    s.set_defaults(handler=lambda args, sched: print_booked(
+        sched, sched.set_status(args.id, args.status, override=args.override), args.json))
 
     s = sub.add_parser("list", help="list appointments")
     s.add_argument("--from", dest="start", help="first day (default today)")

@@ -11,8 +11,12 @@ from pathlib import Path
 import orjson
 
 from .. import paths
-from ..core.errors import BadInput
+from ..core.errors import BadInput, DataFolderError, SchedulerError
 from ..services import Scheduler
+
+
+class SaidAfterSaving(DataFolderError):
+    """A change was saved and something read after it failed: the message says both."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -63,8 +67,15 @@ def listing(items, as_json: bool, line, empty: str = "") -> int:
 
 
 def print_booked(sched: Scheduler, appt, as_json: bool) -> int:
-    """A booked or changed appointment: its id (or JSON), and which referral visit it is on stderr."""
-    note = sched.referral_note(appt)
+    """A booked or changed appointment: its id (or JSON), and which referral visit it is on stderr.
+
+    The change is saved by now: if the referral's note cannot be read (a damaged file), say so plainly
+    rather than let the error read as if nothing was saved."""
+    try:
+        note = sched.referral_note(appt)
+    except SchedulerError as exc:
+        print(appt.id)
+        raise SaidAfterSaving(f"{appt.id} is saved, but its referral cannot be shown: {exc.reason}") from None
     if as_json:
         row = sched.describe([appt])[0]
         if note:

@@ -68,3 +68,18 @@ def allocate(referrals: list[Referral], appointments: list[Appointment], no_show
         else:
             uncovered.append(a)
     return Allocation(by_ref, uncovered, visit_of)
+
+
+def admit(referrals: list[Referral], history: list[Appointment], new: Appointment, no_show_counts: bool,
+          tz: ZoneInfo) -> tuple[Allocation, list[Appointment]]:
+    """The allocation with `new` (a booking, or a new version of one in `history`), and the appointments a
+    referral paid for without it and would no longer pay for with it.
+
+    Visits are counted in time order, so a booking dated before others would take their place in the count:
+    it is admitted only if it takes nobody's paid visit, whatever order the bookings were made in.
+    """
+    others = [a for a in history if a.id != new.id]
+    before = allocate(referrals, others, no_show_counts, tz)
+    after = allocate(referrals, others + [new], no_show_counts, tz)
+    return after, [a for a in others if a.id in before.visit_of and a.id not in after.visit_of]
+

@@ -86,6 +86,7 @@ HOLDING = frozenset({Status.BOOKED, Status.ARRIVED, Status.FULFILLED})
 VISIT_ROLES = frozenset({Role.CHIROPRACTOR, Role.PHYSICAL_THERAPIST})
 VISIT_ROOMS = frozenset({RoomKind.CHIROPRACTIC, RoomKind.PHYSICAL_THERAPY})
 
+GRIDS = (5, 10, 15, 20, 30, 60)  # minutes that divide an hour
 SPOT_MINUTES = 15
 SESSION_MINUTES = (30, 120)
 VISIT_MINUTES = (15, 240)
@@ -115,6 +116,11 @@ class Practice:
     late_cancel_hours: int = 24  # a client's cancellation later than this before the start is a late cancel
     modalities: tuple[str, ...] = MODALITIES
     flags: dict[str, str] = field(default_factory=lambda: dict(FLAGS))  # name -> what it means
+
+    def __post_init__(self):
+        # every slot, grid check and calendar row divides by the grid: a hand-edited 0 must stop at the file
+        if self.grid_minutes not in GRIDS:
+            raise ValueError(f"grid_minutes must be one of {GRIDS}, not {self.grid_minutes!r}")
 
     def to_dict(self) -> dict:
         d = _plain(self)

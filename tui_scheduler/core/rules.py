@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from . import clock
-from .authorizations import allocate
+from .authorizations import admit
 from .closures import Closure, closed_text, closure_on
 from .model import (
     FLAGS,
@@ -249,15 +249,15 @@ def _referral_problem(snap: Snapshot, a: Appointment, client: Client, ignore) ->
         return []
     day = clock.local_day(a.start, snap.tz)
     mine = [r for r in snap.referrals if r.client_id == client.id]
-    history = [h for h in snap.client_history if h.id not in ignore and h.id != a.id] + [a]
-    allocation = allocate(mine, history, snap.practice.no_show_uses_visit, snap.tz)
-    if a.id in allocation.visit_of:
+    history = [h for h in snap.client_history if h.id not in ignore and h.id != a.id]
+    allocation, displaced = admit(mine, history, a, snap.practice.no_show_uses_visit, snap.tz)
+    if a.id in allocation.visit_of and not displaced:
         return []
     valid = [r for r in mine if r.covers(day)]
     if not valid:
         return [Problem("referral", f"{client.name} pays by {client.payer} and has no referral valid on {day}",
                         soft=True)]
-    ref = max(valid, key=lambda r: r.expires)
+    ref = allocation.visit_of[a.id][0] if a.id in allocation.visit_of else max(valid, key=lambda r: r.expires)
     return [Problem("referral", f"{client.name}'s referral is used up ({ref.visits} of {ref.visits} visits, "
                                 f"expires {ref.expires})", soft=True)]
 

@@ -11,20 +11,12 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from ..core import clock, rules
+from ..core import clock, rules, statuses
 from ..core.errors import BadInput, Refused
 from ..core.model import Appointment, Client, Kind, Role, Room, Staff, Status
 from ..core.policy import CANCELLED_BY, is_late_cancel
 from .context import Area
 from .desk import ANYONE, Desk, choice, clean_text, decide
-
-# Status changes a person may make; cancel has its own call because it carries spots with it.
-_NEXT = {
-    Status.BOOKED: {Status.ARRIVED, Status.FULFILLED, Status.NO_SHOW},
-    Status.ARRIVED: {Status.FULFILLED, Status.BOOKED},
-    Status.FULFILLED: {Status.ARRIVED},  # a slip of the key, taken back
-    Status.NO_SHOW: {Status.BOOKED},
-}
 
 
 class Booking(Area):
@@ -86,7 +78,7 @@ class Booking(Area):
         if client is None or room is None:
             raise Refused(f"visit {host.id} refers to a client or room that no longer exists")
         appt = self.draft(desk, Kind.SPOT, client, person, room, desk.time(start), 15,
-                          modality=modality, visit_id=host.id, region=(region or "").strip())
+                          modality=modality, visit_id=host.id, region=clean_text(region, "the region", 100))
         return appt, (host,)
 
     @staticmethod
@@ -142,7 +134,7 @@ class Booking(Area):
         with self.ctx.write() as desk:
             appt = desk.appointment(appt_id)
             if not appt.holds_time or appt.status == Status.FULFILLED:
-                raise Refused(f"{appt.id} is {appt.status} and cannot be moved")
+                raise Refused(f"{desk.label(appt)} is {appt.status} and cannot be moved")
             new_start = desk.time(start)
             delta = new_start - appt.start
             now = self.now()
@@ -160,7 +152,7 @@ class Booking(Area):
             problems = []
             for a in moved:
                 for p in rules.check(snap, a):
-                    label = "" if a.id == appt.id else f"spot work {a.id}: "
+                    label = "" if a.id == appt.id else f"spot work at {a.start.astimezone(desk.tz):%H:%M}: "
                     problems.append(replace(p, message=label + p.message))
             granted = decide(problems, override)
             for a in moved:
@@ -177,21 +169,35 @@ class Booking(Area):
         gives none) and is kept with the appointment and in the audit log.
         """
         by = choice(by, CANCELLED_BY, "canceller")
-        reason = " ".join(clean_text(reason, "a cancellation reason", 200).split())
         with self.ctx.write() as desk:
             appt = desk.appointment(appt_id)
             if appt.status in (Status.CANCELLED, Status.FULFILLED, Status.NO_SHOW):
-                raise Refused(f"{appt.id} is already {appt.status}")
-            now = self.now()
-            late = is_late_cancel(now, appt.start, desk.practice.late_cancel_hours, by)
-            done = appt.changed(now, status=Status.CANCELLED, cancel_reason=reason, late_cancel=late)
-            desk.book.put(done)
-            spots = desk.spots_of(appt)
-            for spot in spots:
-                desk.book.put(spot.changed(now, status=Status.CANCELLED, cancel_reason=reason))
+                raise Refused(f"{desk.label(appt)} is already {appt.status}")
+            reason = " ".join(clean_text(reason, "the reason", 500).split())
+            late = is_late_cancel(self.now(), appt.start, desk.practice.late_cancel_hours, by)
+            done, spots = self._change(desk, appt, Status.CANCELLED, cancel_reason=reason, late_cancel=late)
             desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason=reason, by=by,
                           late=late or None)
             return done
+
+    def _change(self, desk: Desk, appt: Appointment, target: Status, **extra) -> tuple[Appointment, list[Appointment]]:
+        """Give the appointment its new status (and `extra` changes), and a visit's spot work the status
+        that follows from it."""
+        now = self.now()
+        spots = desk.spots_of(appt, keep=lambda spot: True)
+        for spot in spots:
+            if statuses.spot_blocks(target, spot.status):
+                raise Refused(f"{desk.label(appt)} cannot become {target}: its spot work at "
+                              f"{spot.start.astimezone(desk.tz):%H:%M} is {spot.status}")
+        done = appt.changed(now, status=target, **extra)
+        desk.book.put(done)
+        moved = []
+        for spot in spots:
+            follows = statuses.spot_follows(appt.status, target, spot.status)
+            if follows is not None:
+                moved.append(spot.changed(now, status=follows))
+                desk.book.put(moved[-1])
+        return done, moved
 
     def reinstate(self, appt_id: str, spot_ids: tuple[str, ...] | list[str] = ()) -> Appointment:
         """Take back a cancellation (undo): only if the time, people and room are still free.
@@ -201,14 +207,14 @@ class Booking(Area):
         with self.ctx.write() as desk:
             appt = desk.appointment(appt_id)
             if appt.status != Status.CANCELLED:
-                raise Refused(f"{appt.id} is {appt.status}, not cancelled")
+                raise Refused(f"{desk.label(appt)} is {appt.status}, not cancelled")
             now = self.now()
             undone = dict(status=Status.BOOKED, cancel_reason="", late_cancel=False)
             group = [appt.changed(now, **undone)]
             for spot_id in spot_ids:
                 spot = desk.appointment(spot_id)
                 if spot.visit_id != appt.id or spot.status != Status.CANCELLED:
-                    raise Refused(f"{spot.id} is not cancelled spot work of {appt.id}")
+                    raise Refused(f"{desk.label(spot)} is not cancelled spot work of {desk.label(appt)}")
                 group.append(spot.changed(now, **undone))
             ids = {a.id for a in group}
             nearby = [a for a in desk.near(appt.start, appt.end) if a.id not in ids] + group
@@ -219,32 +225,43 @@ class Booking(Area):
             desk.tx.audit("reinstate", id=appt.id, spots=list(spot_ids))
             return group[0]
 
-    def set_status(self, appt_id: str, status: str) -> Appointment:
+    def set_status(self, appt_id: str, status: str, override: str | None = None) -> Appointment:
+        """Check in, fulfil, no-show, or take one of those back; a visit's spot work follows it.
+
+        Back to booked from a no-show takes the time again: only if nobody else has it now, and (when
+        no-shows do not use a referral's visits) with a reason if the referral has no visit left for it.
+        """
         target = Status(choice(status, [s.value for s in Status if s != Status.CANCELLED], "status"))
         with self.ctx.write() as desk:
             appt = desk.appointment(appt_id)
             now = self.now()
+            label = desk.label(appt)
             if target == appt.status:
-                raise Refused(f"{appt.id} is already {target}")
-            if target not in _NEXT.get(appt.status, set()):
-                raise Refused(f"{appt.id} is {appt.status} and cannot become {target}")
+                raise Refused(f"{label} is already {target}")
+            if target not in statuses.NEXT.get(appt.status, set()):
+                raise Refused(f"{label} is {appt.status} and cannot become {target}")
             today = clock.local_day(now, desk.tz)
             if target == Status.ARRIVED and clock.local_day(appt.start, desk.tz) != today:
                 raise Refused(f"check-in is on the day of the appointment ({clock.local_day(appt.start, desk.tz)})")
             if target in (Status.FULFILLED, Status.NO_SHOW) and now < appt.start:
-                raise Refused(f"{appt.id} has not started yet ({clock.describe(appt.start, desk.tz)})")
-            if target == Status.BOOKED:
-                # the time was given up on a no-show: take it back only if nobody else has it now
-                snap = desk.snapshot([appt], desk.near(appt.start, appt.end))
-                decide([p for p in rules.check(snap, appt) if not p.soft], None)
-            done = appt.changed(now, status=target)
-            desk.book.put(done)
-            spots = desk.spots_of(appt) if target == Status.NO_SHOW else []
-            for spot in spots:
-                desk.book.put(spot.changed(now, status=Status.NO_SHOW))
-            desk.tx.audit("status", id=appt.id, status=target, was=appt.status, spots=[s.id for s in spots])
+                raise Refused(f"{label} has not started yet")
+            if appt.kind == Kind.SPOT:
+                host = desk.book.get(appt.visit_id or "")
+                if host is not None and statuses.spot_alone_refused(target, host.status):
+                    raise Refused(f"{label} cannot be a no-show: the client is {host.status} for the visit")
+            granted = {}
+            if appt.status == Status.NO_SHOW and target == Status.BOOKED:
+                back = [appt.changed(now, status=target)]
+                back += [s.changed(now, status=target) for s in desk.spots_of(appt, keep=lambda s: s.status == Status.NO_SHOW)]
+                snap = desk.snapshot(back, [a for a in desk.near(appt.start, appt.end)
+                                            if a.id not in {b.id for b in back}] + back)
+                problems = [p for a in back for p in rules.check(snap, a)
+                            if not p.soft or (p.code == "referral" and p.code not in a.overrides)]
+                granted = decide(problems, override)
+            done, spots = self._change(desk, replace(appt, overrides={**appt.overrides, **granted}), target)
+            desk.tx.audit("status", id=appt.id, status=target, was=appt.status, spots=[s.id for s in spots],
+                          override=override if granted else None)
             return done
-
 
     # --- reading ---------------------------------------------------------------------------------
 

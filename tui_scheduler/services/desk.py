@@ -52,7 +52,7 @@ def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str
     if hard:
         raise Refused(hard)
     soft = [p for p in problems if p.soft]
-    reason = (override or "").strip()
+    reason = clean_text(override, "the reason", 500)
     if soft and not reason:
         raise NeedsOverride(soft)
     return {p.code: reason for p in soft}
@@ -121,6 +121,12 @@ class Desk:
             raise Refused(f"no appointment with id {appt_id!r}")
         return a
 
+    def label(self, appt: Appointment) -> str:
+        """'Keiko Tanaka's session Thu 26 Nov 13:00': how a person recognises an appointment."""
+        client = self.clients.get(appt.client_id)
+        return (f"{client.name if client else 'a client'}'s {appt.kind} "
+                f"{appt.start.astimezone(self.tz):%a %d %b %H:%M}")
+
     def near(self, start: datetime, end: datetime) -> list[Appointment]:
         lo, hi = start - _NEAR, end + _NEAR
         return self.book.between(lo, hi, clock.months_between(lo, hi, self.tz))
@@ -133,11 +139,10 @@ class Desk:
         hi = clock.day_start(max(r.expires for r in refs) + timedelta(days=1), self.tz)
         return self.book.of_client(client_id, lo, hi, clock.months_between(lo, hi, self.tz))
 
-    def allocation(self, client_id: str, extra: tuple[Appointment, ...] = ()) -> Allocation:
-        """Which referral pays for which of the client's visits; `extra` are visits not booked yet."""
+    def allocation(self, client_id: str) -> Allocation:
+        """Which referral pays for which of the client's visits."""
         refs = self.referrals.matching(lambda d: d.get("client_id") == client_id)
-        history = self.referral_history(client_id, refs) + list(extra)
-        return allocate(refs, history, self.practice.no_show_uses_visit, self.tz)
+        return allocate(refs, self.referral_history(client_id, refs), self.practice.no_show_uses_visit, self.tz)
 
     def spots_of(self, appt: Appointment, keep=lambda spot: spot.status == Status.BOOKED) -> list[Appointment]:
         """A visit's spot work that `keep` accepts (by default: still booked); none for other kinds."""
@@ -182,7 +187,7 @@ class Desk:
         """id -> name for everyone and every room, to print appointments."""
         out = {}
         for records in (self.rooms, self.staff, self.clients):
-            out.update({d.get("id"): d.get("name") for d in records.raw()})
+            out.update(records.names())
         return out
 
 

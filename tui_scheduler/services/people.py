@@ -12,7 +12,7 @@ from ..core.hours import WeeklyHours
 from ..core.model import PRESSURES, Client, Payer, Referral, Role, Room, RoomKind, Staff
 from ..core.reminders import REMIND_BY
 from .context import Area
-from .desk import choice, clean_name
+from .desk import choice, clean_name, clean_text
 
 
 class People(Area):
@@ -106,10 +106,10 @@ class People(Area):
             id="",
             name=name,
             payer=Payer(choice(payer, list(Payer), "payer")),
-            phone=(phone or "").strip(),
-            email=(email or "").strip(),
+            phone=clean_text(phone, "a phone number", 40),
+            email=clean_text(email, "an email address", 200),
             pressure=choice(pressure, PRESSURES, "pressure") if pressure else "",
-            notes=(notes or "").strip(),
+            notes=clean_text(notes, "the notes", 2000),
             remind_by=choice(remind_by, REMIND_BY, "way to remind") if remind_by else "",
         )
         with self.ctx.write() as desk:
@@ -138,7 +138,7 @@ class People(Area):
                 elif key == "pressure":
                     clean[key] = choice(value, PRESSURES, "pressure") if value else ""
                 elif key in ("phone", "email", "notes"):
-                    clean[key] = str(value).strip()
+                    clean[key] = clean_text(str(value), f"the {key}", {"phone": 40, "email": 200}.get(key, 2000))
                 else:
                     raise BadInput(f"a client has no {key!r}")
             client = replace(client, **clean)
@@ -160,7 +160,8 @@ class People(Area):
             if expires_d < issued_d:
                 raise BadInput(f"the referral expires ({expires_d}) before it is issued ({issued_d})")
             ref = Referral(id=desk.referrals.new_id("f"), client_id=who.id, visits=visits, issued=issued_d,
-                           expires=expires_d, prescriber=(prescriber or "").strip(), area=(area or "").strip())
+                           expires=expires_d, prescriber=clean_text(prescriber, "the prescriber", 200),
+                           area=clean_text(area, "the area", 200))
             desk.referrals.put(ref)
             desk.tx.audit("referral-add", id=ref.id, client=who.id, visits=visits, expires=str(expires_d))
         return ref

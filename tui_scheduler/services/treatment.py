@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from ..core import clock, rules
+from ..core.authorizations import admit
 from ..core.closures import closure_on
 from ..core.errors import BadInput, Refused
 from ..core.model import Appointment, Kind, RoomKind, Status
@@ -51,8 +52,8 @@ class Treatment(Area):
                 who = desk.find(desk.clients, client, "client")
                 refs = [r for r in refs if r.client_id == who.id]
             if expiring_days is not None:
-                if expiring_days < 0:
-                    raise BadInput("--expiring takes a number of days, 0 or more")
+                if not 0 <= expiring_days <= 3660:
+                    raise BadInput("--expiring takes a number of days, 0 to 3660")
                 refs = [r for r in refs if today <= r.expires <= today + timedelta(days=expiring_days)]
             names = desk.names()
             rows = []
@@ -83,7 +84,11 @@ class Treatment(Area):
             when = desk.time(start)
             draft = Appointment(id="(draft)", uid="", kind=Kind.SESSION, start=when, end=when + timedelta(minutes=1),
                                 client_id=who.id, staff_id="", room_id="")
-            return desk.allocation(who.id, extra=(draft,)).note(draft.id)
+            refs = desk.referrals.matching(lambda d: d.get("client_id") == who.id)
+            allocation, displaced = admit(refs, desk.referral_history(who.id, refs), draft,
+                                          desk.practice.no_show_uses_visit, desk.tz)
+            # as the rule judges it: a date that would take another booking's paid visit is not covered
+            return "" if displaced else allocation.note(draft.id)
 
 
     # --- free slots ------------------------------------------------------------------------------

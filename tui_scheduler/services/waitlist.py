@@ -9,6 +9,7 @@ from ..core.errors import BadInput, Refused
 from ..core.model import Appointment, WaitEntry
 from ..core.slots import Slot, free_on_day
 from .context import Area
+from .desk import clean_text
 from .search import as_day, day_snapshot, search_inputs
 
 
@@ -20,11 +21,13 @@ class Waitlist(Area):
         first, last = as_day(first_day), as_day(last_day)
         if last < first:
             raise BadInput("the waitlist range ends before it starts")
+        if not (client or "").strip():
+            raise BadInput("which client is waiting? (give a name or an id)")
         with self.ctx.write() as desk:
             modality, people, _, who = search_inputs(desk, self.now(), modality, therapist, None, client)
             entry = WaitEntry(id=desk.waitlist.new_id("w"), client_id=who.id, minutes=minutes, first_day=first,
                               last_day=last, modality=modality, therapist_id=people[0].id if therapist else None,
-                              note=(note or "").strip())
+                              note=clean_text(note, "the note", 500))
             desk.waitlist.put(entry)
             desk.tx.audit("waitlist-add", id=entry.id, client=who.id)
         return entry

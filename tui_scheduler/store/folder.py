@@ -301,8 +301,11 @@ class DataFolder:
             for d in dirs:
                 fsync_dir(d)
             audit = self.path / AUDIT
-            if entry["audit"] and not _audit_has(audit, entry["txid"]):
-                append_line(audit, b"".join(orjson.dumps(line) + b"\n" for line in entry["audit"]))
+            try:
+                if entry["audit"] and not _audit_has(audit, entry["txid"]):
+                    append_line(audit, b"".join(orjson.dumps(line) + b"\n" for line in entry["audit"]))
+            except PermissionError:
+                raise DataFolderError(_audit_not_writable(audit)) from None
             replace_atomically(self.path / REVISION, dumps(entry["revision"]), TEMP_MARK + entry["txid"])
             os.unlink(self.path / JOURNAL)
             fsync_dir(self.path)
@@ -351,6 +354,21 @@ def _journal_ok(entry) -> bool:
                     for f in entry["files"])
             and isinstance(entry.get("audit"), list) and all(isinstance(a, dict) for a in entry["audit"])
             and isinstance(entry.get("revision"), dict))
+
+
+def _audit_not_writable(audit: Path) -> str:
+    """The change is saved (its journal is written) but its audit lines cannot be added: say so, and who
+    can make the log writable again (every change waits for its audit line, so none is ever lost)."""
+    try:
+        st = os.stat(audit)
+        import pwd
+
+        owner = pwd.getpwuid(st.st_uid).pw_name
+        mode = f"mode {stat.S_IMODE(st.st_mode):o}, owner {owner}"
+    except (OSError, KeyError):
+        owner, mode = "its owner", "unreadable"
+    return (f"the change is saved, but the audit log {audit} does not let you write ({mode}); changes are "
+            f"finished once it does: ask {owner} to run 'chmod 660 {audit}'")
 
 
 def _audit_has(audit: Path, txid: str) -> bool:

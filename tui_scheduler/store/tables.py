@@ -6,6 +6,7 @@ per-process copy between transactions and never writes a file by itself.
 
 from __future__ import annotations
 
+import re
 import secrets
 import zlib
 from datetime import datetime
@@ -38,6 +39,7 @@ FILES = {
     Message: ("outbox.json", "outbox"),
 }
 MOVED = "moved.json"
+_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")  # what model.iso() writes
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: ids are read aloud and typed
 
 
@@ -118,6 +120,24 @@ class Records(Generic[R]):
     def all(self) -> list[R]:
         return self.matching(lambda d: True)
 
+    def names(self) -> dict[str, str]:
+        """id -> name without building the records, checked once per version of the file: a name that is
+        not text (a hand-edited file) is named as damage here rather than failing wherever it is shown."""
+        memo = self.tx.built(self.rel)
+        hit = memo.get(("names", self.name)) if memo is not None else None
+        if hit is not None:
+            return hit
+        found = {}
+        for d in self.raw():
+            ident, name = d.get("id"), d.get("name")
+            if not isinstance(ident, str) or not isinstance(name, str):
+                raise DataFolderError(f"{self.tx.folder.path / self.rel}: a {self.cls.__name__.lower()} record is "
+                                      f"malformed (its id or name is not text). It was left untouched")
+            found[ident] = name
+        if memo is not None:
+            memo[("names", self.name)] = found
+        return found
+
     def get(self, ident: str) -> R | None:
         found = self.matching(lambda d: d.get("id") == ident)
         return found[0] if found else None
@@ -158,7 +178,19 @@ class AppointmentBook:
         return f"appointments/{month}.json"
 
     def _raw(self, month: str) -> Iterable[dict]:
-        return docs(self.tx, self.rel(month), "appointments")
+        """A month's records, their times checked once per version of the file: the fast filters compare
+        times as text, so a time in any other form would hide a booking from the rules."""
+        rel = self.rel(month)
+        table = records_of(self.tx, rel, "appointments")
+        memo = self.tx.built(rel)  # None for our own staged month, whose times we wrote
+        if memo is not None and memo.get("times") is not table:
+            for d in table.values():
+                if not (isinstance(d.get("start"), str) and _UTC.match(d["start"])
+                        and isinstance(d.get("end"), str) and _UTC.match(d["end"])):
+                    raise DataFolderError(f"{self.tx.folder.path / rel}: appointment {str(d.get('id'))[:40]!r} has "
+                                          f"a start or end that is not a UTC time. It was left untouched")
+            memo["times"] = table
+        return table.values()
 
     def _load(self, d: dict, month: str) -> Appointment:
         rel = self.rel(month)

@@ -1,0 +1,43 @@
+"""How an appointment's status may change, and how spot work follows the visit it is inside.
+
+booked -> arrived (checked in) -> fulfilled; or cancelled; or no-show. A spot is part of its visit: the
+patient checks in, is seen and leaves once, so the visit's booked spot work goes along with it.
+"""
+
+from __future__ import annotations
+
+from .model import Status
+
+B, A, F, C, N = Status.BOOKED, Status.ARRIVED, Status.FULFILLED, Status.CANCELLED, Status.NO_SHOW
+
+# Status changes a person may make (cancel has its own call); a step back is a slip of the key taken back.
+NEXT = {
+    B: {A, F, N},
+    A: {F, B},
+    F: {A},
+    N: {B},
+}
+
+
+def spot_follows(was: Status, now: Status, spot: Status) -> Status | None:
+    """The status a spot takes when its visit goes from `was` to `now`; None when it keeps its own.
+
+    Spots still in the visit's old status follow it; a finished visit (or a cancelled one) takes its
+    booked and checked-in spot work along.
+    """
+    if now in (F, C) and spot in (B, A):
+        return now
+    if spot == was and now in NEXT.get(was, ()):
+        return now
+    return None
+
+
+def spot_blocks(now: Status, spot: Status) -> bool:
+    """Whether a spot's own status makes this change of its visit impossible: spot work already done
+    cannot be cancelled with its visit, and a client checked in for spot work did show up."""
+    return (now == C and spot == F) or (now == N and spot in (A, F))
+
+
+def spot_alone_refused(now: Status, visit: Status) -> bool:
+    """A spot cannot be a no-show inside a visit the client came to."""
+    return now == N and visit in (A, F)
