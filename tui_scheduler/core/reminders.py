@@ -229,15 +229,15 @@ def email_body(what: str, d: Details) -> str:
     lines = [f"Dear {d.client},", ""]
     when = f"    {_long_day(t)}, {t:%H:%M} to {end:%H:%M} ({t.tzname()})"
     if what == CANCELLATION:
-        lines += [f"your appointment at {d.practice} has been cancelled:", "", when,
+        lines += [f"Your appointment at {d.practice} has been cancelled:", "", when,
                   f"    with {d.who}, {d.role}", "", f"To book another time, {_call(d)}."]
     else:
         if what == MOVED:
             was = d.was.astimezone(d.tz) if d.was else None
-            lines += [f"your appointment at {d.practice} has moved"
+            lines += [f"Your appointment at {d.practice} has moved"
                       + (f" from {_day(was)} at {was:%H:%M}" if was else "") + ". The new time:"]
         else:
-            lines += [f"this is a reminder of your appointment at {d.practice}:"]
+            lines += [f"This is a reminder of your appointment at {d.practice}:"]
         lines += ["", when, f"    with {d.who}, {d.role}", f"    in room {d.room}"]
         lines += [f"    and 15 minutes of massage with {who} at {s.astimezone(d.tz):%H:%M}" for s, who in d.spots]
         lines.append("")
