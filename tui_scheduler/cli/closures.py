@@ -39,7 +39,8 @@ def add(args, sched: Scheduler) -> int:
         closure = sched.add_closure(args.first, args.last, args.reason, override=args.override)
     except StrandsBookings as exc:
         print_appointments(sched, exc.appointments, False)
-        raise
+        print(f"tui-scheduler: {exc.reason} (add --override)", file=sys.stderr)
+        return exc.exit_code
     if hits:
         print_appointments(sched, hits, False)
         print(f"closed anyway: these {len(hits)} appointments must be moved or cancelled", file=sys.stderr)

@@ -111,7 +111,8 @@ def time_off(args, sched: Scheduler) -> int:
         sched.add_time_off(args.name, start, end, args.reason, override=args.override)
     except StrandsBookings as exc:
         print_appointments(sched, exc.appointments, False)
-        raise
+        print(f"tui-scheduler: {exc.reason} (add --override)", file=sys.stderr)
+        return exc.exit_code
     if hits:
         print_appointments(sched, hits, False)
         print(f"time off taken: these {len(hits)} appointments stay flagged until they are moved", file=sys.stderr)

@@ -48,7 +48,7 @@ class Closing(Area):
             hits = _hits(desk, first, last)
             if hits and not override:
                 raise StrandsBookings(f"{len(hits)} booked appointment{'s' if len(hits) != 1 else ''} on those days; "
-                                      f"nothing was saved: move them first, or add --override to close anyway", hits)
+                                      f"nothing was saved: move them first, or close anyway and keep them flagged", hits)
             closure = Closure(id=desk.closures.new_id("k"), first_day=first, last_day=last, reason=reason)
             desk.closures.put(closure)
             desk.tx.audit("closure-add", id=closure.id, first=str(first), last=str(last), reason=reason,

@@ -47,7 +47,7 @@ class TimeAway(Area):
             if hits and not override:
                 raise StrandsBookings(f"{person.name} has {len(hits)} booked appointment"
                                       f"{'s' if len(hits) != 1 else ''} then; nothing was saved: move them first, "
-                                      f"or add --override to keep them booked and flagged", hits)
+                                      f"or take it anyway and keep them flagged until they are moved", hits)
             taken = {t.id for s in desk.staff.all() for t in s.time_off}
             ident = f"t-{new_code(5)}"
             while ident in taken:
