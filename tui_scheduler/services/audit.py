@@ -80,6 +80,9 @@ class _Words:
     def _message_sent(self, e: dict) -> str:
         return f"{_MESSAGE.get(e.get('what'), 'message')} sent by {e.get('channel', '?')} ({e.get('message')})"
 
+    def _message_failed(self, e: dict) -> str:
+        return f"{_MESSAGE.get(e.get('what'), 'message')} not sent: {e.get('error', '?')}"
+
     def _time_off(self, e: dict) -> str:
         hits = f"; strands {', '.join(e['hits'])}" if e.get("hits") else ""
         why = f": {e['reason']}" if e.get("reason") else ""
