@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# ical.js, the feed tests' parser from outside Python (npm); skipped with a note where there is no npm
+PARSERS := tests/parsers/node_modules/.package-lock.json
 
 .PHONY: run test test-under-load bench torture clean
 
@@ -14,14 +16,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(PARSERS): tests/parsers/package.json tests/parsers/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/parsers --no-audit --no-fund --loglevel=error; \
+	else echo "no npm: the feed tests skip ical.js"; fi
+
 run: $(STAMP)
 	$(BIN)/tui-scheduler --demo
 
-test: $(STAMP)
+test: $(STAMP) $(PARSERS)
 	$(BIN)/python -m pytest
 
 # The whole suite ten times in a row beside four busy CPU loops, as on CI's shared machines (RUNS=N to change).
-test-under-load: $(STAMP)
+test-under-load: $(STAMP) $(PARSERS)
 	$(BIN)/python tests/under_load.py
 
 # The clinic-scale benchmark (several minutes): prints the table and writes bench/results.md.

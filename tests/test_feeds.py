@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import select
+import stat
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -15,9 +22,11 @@ from tui_scheduler.core import feeds
 from tui_scheduler.core.errors import BadInput, Refused
 from tui_scheduler.ical.build import FeedBuilder, render
 
-from .conftest import TZ, small_practice
+from .conftest import NOW, TZ, small_practice
+from .parsers.readers import READERS, read
 
 CHICAGO = ZoneInfo(TZ)
+EXE = Path(sys.executable).with_name("tui-scheduler")
 
 
 def local(text: str) -> datetime:
@@ -89,7 +98,7 @@ def test_calendar_says_publish_and_names_itself_and_its_zone(booked, sched):
     assert cal["METHOD"] == "PUBLISH"
     assert cal["PRODID"].startswith("-//tui-scheduler//")
     assert cal["X-WR-CALNAME"] == "Test Clinic: Maya"
-    assert cal["X-WR-TIMEZONE"] == TZ
+    assert "X-WR-TIMEZONE" not in cal  # parsers that honour it re-read UTC times as local ones
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == [TZ]
     event = events(cal.to_ical().decode())[booked["session"].uid]
     assert event["DTSTART"].params["TZID"] == TZ
@@ -146,6 +155,39 @@ def test_clients_are_initials_unless_the_feed_asks_for_names(booked, sched):
     for text in (private, named):
         for secret in ("555-0199", "eve@example.com", "almond", "blood", "osteoporosis"):
             assert secret not in text
+
+
+@pytest.mark.parametrize("parser", READERS)
+def test_every_text_value_reads_back_whole(tmp_path, parser):
+    s = small_practice(tmp_path / "data")
+    s.update_practice(name='Hudson Bodywork, LLC; "Main" St.')
+    s.update_room("Cedar", name='Cedar, "East"; 2\\b')
+    s.update_client("Ann", name='Ann "Annie" Self, Jr.; PhD')
+    appt = s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    read_back = read(parser, text_of(s, "therapist", "Maya", full_names=True))
+    assert read_back["name"] == 'Hudson Bodywork, LLC; "Main" St.: Maya'
+    event = read_back["events"][appt.uid]
+    assert event.summary == 'Swedish massage · Ann "Annie" Self, Jr.; PhD'
+    assert event.location == 'Cedar, "East"; 2\\b'
+    assert event.description.splitlines()[:3] == [
+        'Client: Ann "Annie" Self, Jr.; PhD', "Therapist: Maya", 'Room: Cedar, "East"; 2\\b']
+
+
+def test_spot_region_in_a_feed_is_one_of_a_fixed_list_or_nothing(booked, sched):
+    """The region is free text at the desk; anything else typed there is health information."""
+    visit = sched.book_visit("Ann", "Dr Patel", "Adjusting", "2026-11-25 12:00", 45)
+    odd = sched.book_spot(visit.id, "Maya", "2026-11-25 12:15", region="neck HIV+ patient")
+    side = sched.book_spot(visit.id, "Daniel", "2026-11-25 12:30", region="  Left   Shoulder ")
+    for full_names in (False, True):
+        for feed in sched.every_feed(full_names=full_names):
+            body, _, _ = render(feed, sched.feed_content(feed))
+            assert b"HIV" not in body and b"patient" not in body
+    found = events(text_of(sched))
+    assert str(found[odd.uid]["SUMMARY"]).startswith("Spot work · ")
+    assert "Region" not in str(found[odd.uid]["DESCRIPTION"])
+    assert str(found[side.uid]["SUMMARY"]).startswith("Spot work (left shoulder) · ")
+    assert str(found[booked["spot"].uid]["SUMMARY"]).startswith("Spot work (neck) · ")
+    assert feeds.body_region("low back") == "low back" and feeds.body_region("neck; HIV") == ""
 
 
 def test_spot_work_says_which_visit_it_is_inside(booked, sched):
@@ -316,3 +358,75 @@ def test_feeds_commands(cli, data):
     assert code == 1
     code, _, err = cli("feeds", "new", data_dir=data)
     assert code == 2
+
+
+def test_export_to_standard_output(cli, data, tmp_path):
+    code, out, err = cli("export", "--therapist", "Maya", "--out", "-", data_dir=data)
+    assert (code, err) == (0, "")
+    assert out.startswith("BEGIN:VCALENDAR") and len(events(out)) == 1
+    code, out, err = cli("export", "--all", "--out", "-", data_dir=data)
+    assert code == 2 and out == "" and "--therapist or --room" in err
+
+
+def test_export_writes_into_a_fifo_and_refuses_one_nobody_reads(cli, data, tmp_path):
+    fifo = tmp_path / "feed.fifo"
+    os.mkfifo(fifo)
+    code, _, err = cli("export", "--room", "Cedar", "--out", str(fifo), data_dir=data)
+    assert code == 2 and "no program is reading" in err and err.count("\n") == 1
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader is there before the export starts
+    try:
+        env = {**os.environ, "TUI_SCHEDULER_DATA": str(data), "TUI_SCHEDULER_NOW": NOW.isoformat()}
+        proc = subprocess.Popen([str(EXE), "export", "--room", "Cedar", "--out", str(fifo)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        got = bytearray()
+        while True:
+            select.select([reader], [], [], 1)
+            try:
+                chunk = os.read(reader, 65536)
+            except BlockingIOError:
+                continue
+            got += chunk
+            if not chunk:  # no writer: not yet, or done
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        assert proc.wait(60) == 0, proc.stderr.read()
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still a FIFO, not replaced by a file
+    assert len(events(got.decode())) == 2  # the session and its turnover
+
+
+def test_export_never_replaces_a_symlink_or_a_device(cli, data, tmp_path):
+    target = tmp_path / "kept.ics"
+    target.write_text("keep me")
+    link = tmp_path / "link.ics"
+    link.symlink_to(target)
+    code, out, err = cli("export", "--room", "Cedar", "--out", str(link), data_dir=data)
+    assert code == 2 and "symbolic link" in err and str(target) in err and err.count("\n") == 1
+    assert link.is_symlink() and target.read_text() == "keep me"
+    dangling = tmp_path / "dangling.ics"
+    dangling.symlink_to(tmp_path / "nowhere" / "x.ics")
+    assert cli("export", "--room", "Cedar", "--out", str(dangling), data_dir=data)[0] == 2
+    assert dangling.is_symlink()
+    # --all into a folder where a feed's file name is a planted link: refused, the link left alone
+    folder = tmp_path / "all"
+    folder.mkdir()
+    (folder / "practice.ics").symlink_to(target)
+    code, _, err = cli("export", "--all", "--out", str(folder), data_dir=data)
+    assert code == 2 and "symbolic link" in err
+    assert (folder / "practice.ics").is_symlink() and target.read_text() == "keep me"
+    # A device: our own copy of /dev/null (the same major and minor numbers), so that a regression here
+    # replaces a file of the test's rather than the machine's /dev/null; without the right to make one
+    # (not root), the real /dev/null, which such a user cannot replace anyway.
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.stat("/dev/null").st_rdev)
+    except PermissionError:
+        null = Path("/dev/null")
+    before = os.stat(null)
+    code, out, err = cli("export", "--room", "Cedar", "--out", str(null), data_dir=data)
+    assert (code, err) == (0, "")
+    after = os.stat(null)
+    assert stat.S_ISCHR(after.st_mode) and (after.st_rdev, after.st_ino) == (before.st_rdev, before.st_ino)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)

@@ -14,11 +14,11 @@ from .. import paths
 from ..core.errors import BadInput, NeedsOverride, SchedulerError
 from ..ical import cli as feeds
 from ..services import Scheduler
-from . import audit, booking, closures, day, people, practice, reminders, treatment, vocabulary
+from . import audit, backup, booking, closures, day, imports, people, practice, reminders, treatment, vocabulary
 from .common import Parser, data_dir, fixed_clock
 
 # in the order `--help` lists them; treatment adds `book series`, so it comes after booking
-GROUPS = (practice, vocabulary, people, closures, booking, treatment, day, reminders, audit, feeds)
+GROUPS = (practice, vocabulary, people, closures, booking, treatment, day, reminders, audit, feeds, backup, imports)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,6 +20,13 @@ PAST_DAYS, FUTURE_DAYS = 30, 180
 MAX_DAYS = 3660
 
 _VISIT_LABEL = {Role.CHIROPRACTOR: "Chiropractic visit", Role.PHYSICAL_THERAPIST: "Physical therapy visit"}
+# The body regions a feed may name for spot work. A spot's region is free text at the desk ("neck, HIV+
+# patient" has been typed there): a feed shows it only when it is exactly one of these, else no region.
+BODY_REGIONS = frozenset({
+    "head", "jaw", "neck", "shoulder", "upper back", "mid back", "low back", "lower back", "chest",
+    "abdomen", "arm", "upper arm", "elbow", "forearm", "wrist", "hand", "hip", "glute", "thigh",
+    "hamstring", "knee", "calf", "shin", "ankle", "foot",
+})
 
 @dataclass(frozen=True)
 class Feed:
@@ -85,11 +92,22 @@ class Content:
     revision: int
     today: date
     entries: list[Entry]
+    # the last moment anything it is made from changed: the revision's commit, or the day's start
+    # (the window moves at midnight); what a feed server may send as Last-Modified
+    as_of: datetime | None = None
 
 
 def initials(name: str) -> str:
     """"Amelia Hart" -> "A.H.": enough for a therapist to recognise a client, too little to identify one."""
     return "".join(f"{part[0].upper()}." for part in name.split() if part[0].isalnum()) or "?"
+
+
+def body_region(text: str) -> str:
+    """The region as a feed may show it ("neck", "left shoulder"), or "" for anything else."""
+    words = " ".join((text or "").casefold().split())
+    side, _, rest = words.partition(" ")
+    named = rest if side in ("left", "right", "both") else words
+    return words if named in BODY_REGIONS else ""
 
 
 def check_days(value: int, what: str) -> int:
@@ -141,7 +159,8 @@ class Wording:
         if a.kind == Kind.VISIT:
             person = self.staff.get(a.staff_id)
             return _VISIT_LABEL.get(person.role if person else None, "Visit")
-        return f"Spot work ({a.region})" if a.region else "Spot work"
+        region = body_region(a.region)
+        return f"Spot work ({region})" if region else "Spot work"
 
     def appointment(self, a: Appointment) -> Entry:
         who = self.names.get(a.staff_id, a.staff_id)
@@ -157,8 +176,8 @@ class Wording:
                  f"Room: {room}"]
         if a.modality:
             lines.append(f"Modality: {_label(a.modality)}")
-        if a.region:
-            lines.append(f"Region: {a.region}")
+        if body_region(a.region):
+            lines.append(f"Region: {body_region(a.region)}")
         related = ""
         if a.kind == Kind.SPOT:
             visit = self.visits.get(a.visit_id or "")

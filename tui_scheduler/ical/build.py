@@ -8,14 +8,16 @@ a rebuild serializes that one event and reuses the rest. The whole feed is kept 
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from ..core.feeds import Content, Entry, Feed
 from ..services import Scheduler
@@ -84,8 +86,11 @@ def calendar_head(name: str, tzid: str, first: date, last: date) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")  # not REQUEST: Outlook would take the file for an invitation
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", tzid)
+    # The name as escaped text in RFC 7986's NAME and in Apple's X-WR-CALNAME, which says VALUE=TEXT:
+    # without it icalendar and ical.js take an X- property's text as it stands, backslashes and all.
+    # No X-WR-TIMEZONE: parsers that honour it re-read UTC times as local ones (recurring-ical-events).
+    cal.add("name", vText(name))
+    cal.add("x-wr-calname", vText(name), parameters={"VALUE": "TEXT"})
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT15M")
     cal.add_component(vtimezone(tzid, first, last))
@@ -101,16 +106,39 @@ def file_name(feed: Feed) -> str:
     return f"{feed.scope}-{slug}.ics"
 
 
-def local_or_utc(instant: datetime, tz: ZoneInfo) -> datetime:
-    """Wall-clock time in the practice's zone (written with its TZID), except in the repeated hour when
-    summer time ends: a TZID time there means the first occurrence, so the second is written in UTC."""
-    local = instant.astimezone(tz)
-    if local.replace(fold=0).astimezone(timezone.utc) != instant.astimezone(timezone.utc):
-        return instant.astimezone(timezone.utc)
-    return local.replace(fold=0)
+@lru_cache(maxsize=64)
+def _changes_in(tzid: str, year: int) -> tuple[tuple[datetime, timedelta], ...]:
+    """Each offset change of the zone in that year (UTC), with its size."""
+    tz = ZoneInfo(tzid)
+    begin = datetime(year, 1, 1, tzinfo=timezone.utc) - timedelta(days=1)
+    out = []
+    for change in _transitions(tz, begin, begin + timedelta(days=368)):
+        size = abs(change.astimezone(tz).utcoffset() - (change - timedelta(seconds=1)).astimezone(tz).utcoffset())
+        out.append((change, size))
+    return tuple(out)
+
+
+def near_a_change(instant: datetime, tz: ZoneInfo) -> bool:
+    """Whether the instant's wall time is in the hour that repeats when summer time ends, or next to the
+    hour that is skipped when it starts: within the size of an offset change from that change.
+
+    A TZID time in the repeated hour means its first pass (RFC 5545), but libical (Evolution, khal) and
+    Mozilla's ical.js read it as the second, an hour late; UTC is read alike by every parser.
+    """
+    at = instant.astimezone(timezone.utc)
+    return any(change - size <= at < change + size for change, size in _changes_in(tz.key, at.year))
+
+
+def event_times(entry: Entry, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """DTSTART and DTEND: wall-clock times in the practice's zone (written with its TZID), or both in UTC
+    when either end is near an offset change, so that no parser puts one end an hour off the other."""
+    if near_a_change(entry.start, tz) or near_a_change(entry.end, tz):
+        return entry.start.astimezone(timezone.utc), entry.end.astimezone(timezone.utc)
+    return entry.start.astimezone(tz), entry.end.astimezone(tz)
 
 
 def event_text(entry: Entry, tz: ZoneInfo) -> bytes:
+    """One event's VEVENT text (what a feed and a calendar server are given for this entry)."""
     ev = Event()
     ev.add("uid", entry.uid)
     ev.add("sequence", entry.sequence)
@@ -121,8 +149,9 @@ def event_text(entry: Entry, tz: ZoneInfo) -> bytes:
         ev.add("created", entry.created)
     if entry.modified:
         ev.add("last-modified", entry.modified)
-    ev.add("dtstart", local_or_utc(entry.start, tz))
-    ev.add("dtend", local_or_utc(entry.end, tz))
+    start, end = event_times(entry, tz)
+    ev.add("dtstart", start)
+    ev.add("dtend", end)
     ev.add("summary", entry.summary)
     ev.add("description", entry.description)
     ev.add("location", entry.location)
@@ -163,6 +192,13 @@ class Built:
     timezone: str
     events: int
     serialized: int  # events serialized for this build; the rest came from the cache
+    tag: str  # a digest of the body: the same text whatever the revision, the same ETag
+    modified: datetime  # when the text last changed, as far as this builder knows (Last-Modified)
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        """The body compressed once, for every app that asks for gzip (mtime 0: the same bytes each time)."""
+        return gzip.compress(self.body, compresslevel=6, mtime=0)
 
 
 class FeedBuilder:
@@ -170,6 +206,8 @@ class FeedBuilder:
 
     One builder serves every thread of the feed server; builds take turns (they are CPU-bound, so
     running two at once would not be faster) and a second request for the same feed finds it built.
+    A rebuild whose text came out the same keeps its tag and its time, so a booking in one room does
+    not make every other feed download again.
     """
 
     def __init__(self):
@@ -184,7 +222,15 @@ class FeedBuilder:
                 return hit
             content = sched.feed_content(feed)
             body, texts, fresh = render(feed, content, self._texts.get(feed.key))
-            built = Built(body, content.revision, content.today, content.timezone, len(content.entries), fresh)
+            tag = hashlib.sha256(body).hexdigest()[:32]
+            if hit and hit.tag == tag:
+                modified = hit.modified
+            else:
+                modified = (content.as_of or sched.now()).replace(microsecond=0)
+                if hit and modified <= hit.modified:  # HTTP dates count whole seconds: never the same twice
+                    modified = hit.modified + timedelta(seconds=1)
+            built = Built(body, content.revision, content.today, content.timezone, len(content.entries), fresh,
+                          tag, modified)
             self._texts[feed.key] = texts
             self._built[feed.key] = built
             return built

@@ -17,7 +17,8 @@ from ..services import Scheduler
 def add_commands(sub, groups: dict) -> None:
     s = sub.add_parser("export", help="write iCalendar (.ics) files")
     _scope_options(s)
-    s.add_argument("--out", required=True, metavar="PATH", help="the .ics file; a folder with --all")
+    s.add_argument("--out", required=True, metavar="PATH",
+                   help="the .ics file ('-': standard output); a folder with --all")
     s.set_defaults(handler=export)
 
     # a sub-command's own sub-commands take its parser class: mistakes stay one line and exit 2
@@ -61,8 +62,18 @@ def _scope(args) -> tuple[str, str | None]:
 def export(args, sched: Scheduler) -> int:
     from .build import file_name, render
 
-    out = Path(args.out).expanduser()
     days = {"full_names": args.full_names, "past_days": args.past_days, "future_days": args.future_days}
+    if args.out == "-":
+        if args.all:
+            raise BadInput("--all writes one file per feed into a folder; '-' (standard output) takes one "
+                           "feed: --therapist or --room")
+        scope, name = _scope(args)
+        feed = sched.describe_feed(scope, name, **days)
+        body, _, _ = render(feed, sched.feed_content(feed))
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+        return 0
+    out = Path(args.out).expanduser()
     if args.all:
         if out.exists() and not out.is_dir():
             raise BadInput(f"--out {out} is a file; with --all it names a folder for one file per feed")
@@ -72,7 +83,7 @@ def export(args, sched: Scheduler) -> int:
         out.mkdir(exist_ok=True)
         targets = [(feed, out / file_name(feed)) for feed in chosen]
     else:
-        if out.is_dir():
+        if out.is_dir() and not out.is_symlink():
             raise BadInput(f"--out {out} is a folder; give the .ics file to write")
         if not out.parent.is_dir():
             raise BadInput(f"no folder {out.parent} to write {out.name} into")

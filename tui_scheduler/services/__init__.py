@@ -13,6 +13,7 @@ from typing import Callable, ContextManager
 
 from .attendance import AttendanceRecords
 from .audit import AuditTrail
+from .backup import Backups
 from .billing import Billing
 from .booking import Booking
 from .check import Integrity
@@ -21,6 +22,7 @@ from .confirmations import Confirmations
 from .context import Context
 from .day import DaySheet
 from .feeds import Feeds
+from .imports import Imports
 from .people import People
 from .practice import PracticeSetup
 from .reminders import Reminders
@@ -47,6 +49,8 @@ AREAS = {
     "feeds": Feeds,
     "integrity": Integrity,
     "trail": AuditTrail,
+    "backups": Backups,
+    "imports": Imports,
 }
 
 

@@ -6,16 +6,15 @@ server both come here; what a feed shows is core.feeds, its iCalendar text tui_s
 
 from __future__ import annotations
 
-import os
 import secrets
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from ..core import clock, rules
 from ..core.errors import BadInput, Refused
 from ..core.feeds import FUTURE_DAYS, PAST_DAYS, SCOPES, Content, Feed, Wording, check_days, match, token_of, window
 from ..core.model import Kind, iso
-from ..store.files import describe_os_error, replace_atomically
+from ..store.files import write_named
 from .context import Area
 from .desk import Desk
 
@@ -102,6 +101,7 @@ class Feeds(Area):
             staff = {s.id: s for s in desk.staff.all()}
             names = desk.names()
             revision = int(desk.tx.manifest.get("revision", 0))
+            committed = desk.tx.manifest.get("time")
             practice = desk.practice
         visits = {a.id: a for a in found if a.kind == Kind.VISIT}
         if feed.scope == "therapist":
@@ -121,12 +121,13 @@ class Feeds(Area):
         title = practice.name
         if feed.scope != "practice":
             title += f": {names.get(feed.target_id, feed.target)}"
-        return Content(title, practice.timezone, revision, day, entries)
+        as_of = clock.day_start(day, desk.tz)
+        if committed:
+            as_of = max(as_of, datetime.fromisoformat(committed))
+        return Content(title, practice.timezone, revision, day, entries, as_of)
 
     def write_export(self, path: Path, body: bytes) -> None:
         """Whole file or nothing (a calendar app watching it never reads half), readable by the
-        practice's group only, like the data it comes from."""
-        try:
-            replace_atomically(path, body, f".tmp-{os.getpid()}")
-        except OSError as exc:
-            raise BadInput(describe_os_error(exc, path, "writing")) from None
+        practice's group only, like the data it comes from; a FIFO or device is written into, a symbolic
+        link refused (store.files.write_named)."""
+        write_named(path, body)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
+import stat
 from pathlib import Path
 
 import orjson
 
-from ..core.errors import DataFolderError
+from ..core.errors import BadInput, DataFolderError
 
 # Medical data: the owner and the practice's group may read and write, nobody else.
 FILE_MODE = 0o660
@@ -36,7 +38,7 @@ def read_json(path: Path):
     A file that exists but is empty, truncated or not JSON is damaged: say so, naming it, and leave it.
     """
     try:
-        raw = _read_plain(path)
+        raw = read_plain(path)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
@@ -59,7 +61,7 @@ def read_json(path: Path):
     return data
 
 
-def _read_plain(path: Path) -> bytes:
+def read_plain(path: Path) -> bytes:
     """The bytes of a file, never through a symbolic link: another member of the group could plant one
     that points into someone's home folder."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
@@ -116,6 +118,53 @@ def replace_atomically(path: Path, payload: bytes, tag: str) -> None:
         _unlink_quietly(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def write_named(path: Path, payload: bytes) -> None:
+    """Write a file a person named (an export, a backup): a plain file is replaced whole, atomically (a
+    program watching it never reads half); a FIFO or a character device (/dev/null) is written into, never
+    replaced; anything else, a symbolic link included, is refused with the reason."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise BadInput(describe_os_error(exc, path, "writing")) from None
+    try:
+        if st is None or stat.S_ISREG(st.st_mode):
+            replace_atomically(path, payload, f".tmp-{os.getpid()}")
+        elif stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
+            _write_into(path, payload)
+        elif stat.S_ISLNK(st.st_mode):
+            raise BadInput(f"{path} is a symbolic link (to {os.readlink(path)}); nothing is written through a "
+                           f"link: give the file it points to, or '-' for standard output")
+        elif stat.S_ISDIR(st.st_mode):
+            raise BadInput(f"{path} is a folder; give the file to write")
+        else:
+            raise BadInput(f"{path} is a {'block device' if stat.S_ISBLK(st.st_mode) else 'socket'}; only a "
+                           f"plain file, a FIFO or a character device is written")
+    except OSError as exc:
+        raise BadInput(describe_os_error(exc, path, "writing")) from None
+
+
+def _write_into(path: Path, payload: bytes) -> None:
+    """Write into a FIFO or device as it is. Opened without blocking, so a FIFO nobody reads is said
+    rather than waited on; then written with blocking, at the reader's pace."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise BadInput(f"{path} is a FIFO that no program is reading; start the reader first") from None
+        raise
+    try:
+        if not (stat.S_ISFIFO(os.fstat(fd).st_mode) or stat.S_ISCHR(os.fstat(fd).st_mode)):
+            raise BadInput(f"{path} changed while it was being opened; nothing was written")
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def append_line(path: Path, payload: bytes) -> None:

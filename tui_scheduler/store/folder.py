@@ -24,7 +24,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import filelock
 import orjson
@@ -134,6 +134,28 @@ class DataFolder:
                 return
         with self._locked():
             yield Transaction(self, os_user())
+
+    @contextmanager
+    def held(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """The folder's lock with nothing to commit: no change lands meanwhile (a backup's consistent
+        moment), and a crash journal is rolled forward first. `on_wait` is called once if another
+        process holds the lock now, so a person can be told why nothing happens yet."""
+        self._check_usable()
+        got = False
+        if on_wait is not None:
+            try:
+                self._lock.acquire(timeout=0)
+                got = True
+            except filelock.Timeout:
+                on_wait()
+            except OSError:
+                pass  # _locked says what is wrong
+        try:
+            with self._locked():
+                yield
+        finally:
+            if got:
+                self._lock.release()
 
     def _tidy_if_free(self) -> None:
         """A process's first read sweeps up what a crashed one left, when no writer is busy (a writer's
