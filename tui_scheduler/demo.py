@@ -80,6 +80,7 @@ def fill_demo(sched: Scheduler, timezone: str = "America/Chicago", seed: int = 7
                               therapist="Maya Lindqvist", note="prefers mornings; call 555-0142")
         sched.add_to_waitlist("Henry Walsh", 90, today + timedelta(days=1), today + timedelta(days=5),
                               modality="sports", note="before Saturday's race")
+        _around_the_day(sched, today, tz)
     _write_marker(sched.folder.path, today)
 
 
@@ -156,13 +157,31 @@ def _settle_the_past(sched: Scheduler, rng: random.Random, now, today, tz) -> No
         roll = rng.random()
         if appt.end <= now:
             if roll < 0.05:
-                sched.cancel(appt.id, "client called in sick")
+                sched.cancel(appt.id, "client called to cancel")
             elif roll < 0.1:
                 sched.set_status(appt.id, "no-show")
             else:
                 sched.set_status(appt.id, "fulfilled")
         elif appt.start <= now + timedelta(minutes=15) and clock.local_day(appt.start, tz) == today:
             sched.set_status(appt.id, "arrived")
+
+
+def _around_the_day(sched: Scheduler, today, tz) -> None:
+    """The clinic's day around the bookings: a phone and a mail server for reminders (a local test server,
+    `python -m aiosmtpd -n -l 127.0.0.1:8025`, receives them), a training day, time off that strands a
+    booked client, and half of tomorrow's clients confirmed."""
+    sched.update_practice(phone="555-0100")
+    sched.set_sending(smtp_host="127.0.0.1", smtp_port=8025, smtp_from="frontdesk@riverside-clinic.example",
+                      smtp_tls="none")
+    sched.add_closure(today + timedelta(days=10), today + timedelta(days=10), "staff training day")
+    tomorrow = [a for a in sched.appointments(*clock.day_span(today + timedelta(days=1), tz))
+                if a.kind != "spot" and a.status == Status.BOOKED]
+    sessions = [a for a in tomorrow if a.kind == "session"]
+    if sessions:
+        first = sessions[0]
+        sched.add_time_off(first.staff_id, first.start, first.start + timedelta(hours=2), "dentist", override=True)
+    for appt in tomorrow[::2]:
+        sched.confirm(appt.id)
 
 
 def open_demo(fresh: bool = False, clock=None) -> tuple[Path, IO]:

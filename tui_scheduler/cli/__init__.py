@@ -16,11 +16,13 @@ from ..paths import demo_folder
 from ..core.errors import BadInput, NeedsOverride, SchedulerError
 from ..ical import cli as feeds
 from ..services import Scheduler
-from . import backup, booking, day, imports, people, practice, sync, treatment
+from . import (audit, backup, booking, closures, day, imports, people, practice, reminders, sync, treatment,
+               vocabulary)
 from .common import Parser, data_dir, fixed_clock
 
 # in the order `--help` lists them; treatment adds `book series`, so it comes after booking
-GROUPS = (practice, people, booking, treatment, day, feeds, sync, backup, imports)
+GROUPS = (practice, vocabulary, people, closures, booking, treatment, day, reminders, audit, feeds, sync, backup,
+          imports)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 
 from ..paths import demo_folder
+from ..core.reminders import TLS_MODES
 from ..services import Scheduler
 from .common import group, print_json
+
+# `practice set` option -> the reminders service's setting it changes
+SENDING = ("smtp_host", "smtp_port", "smtp_from", "smtp_user", "smtp_password_file", "smtp_tls", "remind_hours",
+           "sms_command")
 
 
 def add_commands(sub, groups: dict) -> None:
@@ -28,6 +33,18 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--no-shows-use-visits", choices=["yes", "no"],
                    help="whether a no-show uses up one of a referral's visits")
     s.add_argument("--phone", help="the number clients call to confirm or cancel")
+    s.add_argument("--late-cancel-hours", type=int, metavar="N",
+                   help="a client's cancellation within N hours of the start is a late cancel (default 24)")
+    s.add_argument("--smtp-host", metavar="H", help="the mail server reminders go through")
+    s.add_argument("--smtp-port", type=int, metavar="P", help="its port (default: 587, 465 with ssl, 25 with none)")
+    s.add_argument("--smtp-from", metavar="ADDRESS", help="the address reminders come from")
+    s.add_argument("--smtp-user", metavar="U", help="the login name, if the server wants one")
+    s.add_argument("--smtp-password-file", metavar="F",
+                   help="a file holding the password (read when sending; never copied)")
+    s.add_argument("--smtp-tls", choices=TLS_MODES, help="starttls (default), ssl, or none")
+    s.add_argument("--remind-hours", type=int, metavar="N", help="how far ahead a reminder goes out (default 24)")
+    s.add_argument("--sms-command", metavar="CMD",
+                   help='run for a text message, without a shell: "send-sms --to {phone} --message {text}"')
     s.set_defaults(handler=update)
     groups["practice"] = practice
 
@@ -50,25 +67,42 @@ def init(args, sched: Scheduler) -> int:
 
 def update(args, sched: Scheduler) -> int:
     uses = None if args.no_shows_use_visits is None else args.no_shows_use_visits == "yes"
-    practice = sched.update_practice(name=args.name, hours=args.hours, turnover_minutes=args.turnover,
-                                     checkin_lead_minutes=args.checkin_lead, no_show_uses_visit=uses,
-                                     phone=args.phone)
-    return _print(practice, False)
+    sending = {key: getattr(args, key) for key in SENDING if getattr(args, key) is not None}
+    own = dict(name=args.name, hours=args.hours, turnover_minutes=args.turnover, checkin_lead_minutes=args.checkin_lead,
+               no_show_uses_visit=uses, phone=args.phone, late_cancel_hours=args.late_cancel_hours)
+    with sched.batch():
+        if any(v not in (None, []) for v in own.values()) or not sending:
+            sched.update_practice(**own)
+        if sending:
+            sched.set_sending(**sending)
+    return _print(sched.practice(), sched.sending(), False)
 
 
 def show(args, sched: Scheduler) -> int:
-    return _print(sched.practice(), args.json)
+    return _print(sched.practice(), sched.sending(), args.json)
 
 
-def _print(practice, as_json: bool) -> int:
+def _print(practice, sending, as_json: bool) -> int:
     if as_json:
-        print_json(practice.to_dict())
+        print_json({**practice.to_dict(), "sending": sending.to_dict()})
         return 0
     print(f"{practice.name} · {practice.timezone} · open {practice.hours.describe()}")
     print(f"turnover {practice.turnover_minutes} min · check-in {practice.checkin_lead_minutes} min before · "
           f"no-shows {'use' if practice.no_show_uses_visit else 'do not use'} a referral visit")
     if practice.phone:
         print(f"phone {practice.phone}")
+    print(f"a client's cancellation within {practice.late_cancel_hours} hours of the start is a late cancel")
+    if sending.mail_ready:
+        login = f", login {sending.smtp_user}" if sending.smtp_user else ""
+        secret = f" (password in {sending.smtp_password_file})" if sending.smtp_password_file else ""
+        print(f"mail through {sending.smtp_host}:{sending.port} ({sending.smtp_tls}) from {sending.smtp_from}"
+              f"{login}{secret}")
+    if sending.sms_command:
+        print(f"text messages through: {sending.sms_command}")
+    if sending.mail_ready or sending.sms_command:
+        print(f"reminders go out {sending.remind_hours} hours ahead")
+    else:
+        print("reminders are not set up (practice set --smtp-host H --smtp-from ADDRESS, or --sms-command)")
     return 0
 
 

@@ -11,10 +11,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, ContextManager
 
+from .attendance import AttendanceRecords
+from .audit import AuditTrail
 from .backup import Backups
 from .billing import Billing
 from .booking import Booking
 from .check import Integrity
+from .closures import Closing
+from .confirmations import Confirmations
 from .context import Context
 from .day import DaySheet
 from .feeds import Feeds
@@ -22,20 +26,30 @@ from .imports import Imports
 from .people import People
 from .practice import PracticeSetup
 from .sync import Sync
+from .reminders import Reminders
+from .time_off import TimeAway
 from .treatment import Treatment
+from .vocabulary import Vocabulary
 from .waitlist import Waitlist
 
 # attribute -> area: the names a newcomer looks for ("where do bookings live?")
 AREAS = {
     "setup": PracticeSetup,
     "people": People,
+    "words": Vocabulary,
+    "time_off": TimeAway,
+    "closing": Closing,
     "booking": Booking,
+    "confirmations": Confirmations,
+    "reminders": Reminders,
+    "attendance_records": AttendanceRecords,
     "treatment": Treatment,
     "waiting": Waitlist,
     "day": DaySheet,
     "billing": Billing,
     "feeds": Feeds,
     "integrity": Integrity,
+    "trail": AuditTrail,
     "backups": Backups,
     "imports": Imports,
     "sync": Sync,

@@ -12,7 +12,8 @@ from .search import as_day
 
 class DaySheet(Area):
     def day_sheet(self, day: date | str | None = None, therapist: str | None = None) -> list[dict]:
-        """The day in order: check-in time, flags, referral state, status, billable units."""
+        """The day in order: check-in time, phone, flags, referral state, status, billable units, and
+        whether the therapist or provider is off then."""
         with self.ctx.read() as desk:
             the_day = as_day(day) if day else clock.local_day(self.now(), desk.tz)
             lo, hi = clock.day_span(the_day, desk.tz)
@@ -26,9 +27,12 @@ class DaySheet(Area):
             lead = timedelta(minutes=desk.practice.checkin_lead_minutes)
             tz = desk.tz
         rows = self.services.booking.describe(appts)
+        stranded = self.services.hit_by_time_off(the_day)
         for a, row in zip(appts, rows):
             client = clients.get(a.client_id)
             row["check_in"] = (a.start - lead).astimezone(tz).strftime("%H:%M")
+            row["phone"] = client.phone if client else ""
+            row["time_off"] = stranded.get(a.id, "")  # booked while the therapist is off: to be moved
             row["flags"] = list(client.flags) if client else []
             row["payer"] = str(client.payer) if client else ""
             row["referral"] = _referral_state(a, client, allocations.get(a.client_id))
