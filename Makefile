@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # ical.js, the feed tests' parser from outside Python (npm); skipped with a note where there is no npm
 PARSERS := tests/parsers/node_modules/.package-lock.json
 
-.PHONY: run test test-under-load bench torture clean
+.PHONY: run test test-under-load bench bench-start torture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test-under-load: $(STAMP) $(PARSERS)
 # The clinic-scale benchmark (several minutes): prints the table and writes bench/results.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Only the start-up rows of the bench (about a minute): printed, results.md untouched.
+bench-start: $(STAMP)
+	$(BIN)/python -m bench.run --start-only
 
 # The torture suite at full size (make test runs it small).
 torture: $(STAMP)

@@ -4,9 +4,11 @@ MODE "ours" runs tui-scheduler's app on DATA; "bare" runs a Textual app that sho
 prints one JSON line: `ready` (time.monotonic() when the app's ready event was posted: for ours the
 calendar screen's Ready, its first period on screen; for the bare app Textual's own Ready), `painted`
 (ours: when the first frame showing the calendar was rendered), and with WEEKS > 0 the milliseconds from
-the next-week key to the first frame showing the new week, in the week view. `maxrss_kb` is the process's peak resident memory (VmHWM). The parent starts its
-clock just before spawning this process, so `ready - start` is the whole cold start: interpreter, imports,
-reading the data folder, first paint.
+the next-week key to the first frame showing the new week, in the week view. `maxrss_kb` is the process's
+peak resident memory (VmHWM). The parent starts its clock just before spawning this process, so
+`ready - start` is the whole cold start: interpreter, imports, reading the data folder, first paint.
+`ready_cpu` and `painted_cpu` are the process's CPU seconds (all threads) at those moments: the work done,
+which a busy machine does not stretch the way it stretches the wall clock.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def main(argv: list[str]) -> int:
     def hook(message) -> None:
         if isinstance(message, ready_type) and "ready" not in result:
             result["ready"] = time.monotonic()
+            result["ready_cpu"] = time.process_time()
 
     # A frame is "painted" when the compositor hands the app a rendered update (headless, it is built the
     # same way and then not written out); the first one after a change is the change on screen.
@@ -87,6 +90,7 @@ def main(argv: list[str]) -> int:
         display(screen, renderable)
         if renderable is not None and frames["at"] is None and frames["after"] is not None and frames["after"]():
             frames["at"] = time.perf_counter()
+            frames["cpu"] = time.process_time()
 
     app._display = timed_display
 
@@ -103,6 +107,7 @@ def main(argv: list[str]) -> int:
             else:
                 first = await painted(is_ready)
                 result["painted"] = time.monotonic() - (time.perf_counter() - first)
+                result["painted_cpu"] = frames["cpu"]
                 result.setdefault("ready", result["painted"])  # the hook missed a post from a worker's callback
             if weeks and mode != "bare":
                 screen = app.screen

@@ -188,9 +188,9 @@ def test_check_reports_a_double_booking_written_behind_its_back(clinic):
 
 
 _FRESH_DEMO = """
-from tui_scheduler.demo import fresh_demo_folder
+from tui_scheduler.demo import open_demo
 from tui_scheduler.services import Scheduler
-folder = fresh_demo_folder()
+folder, hold = open_demo()
 print(folder, Scheduler(folder).check_folder()[0])
 """
 
@@ -206,5 +206,6 @@ def test_two_demos_started_at_once_each_get_a_whole_practice(tmp_path):
     outs = [r.communicate(timeout=120)[0].split() for r in runs]
     assert all(r.returncode == 0 for r in runs)
     assert all(out[1:] == ["[]"] for out in outs), outs  # each folder checked clean
+    assert outs[0][0] == outs[1][0]  # one demo, built once: the second waited for it and reused it
     left = sorted(p.name for p in (tmp_path / "tui-scheduler").iterdir())
     assert "demo" in left and not [n for n in left if n.startswith(".demo-old-")]

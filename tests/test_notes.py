@@ -244,3 +244,26 @@ def test_notes_and_clearances_survive_a_backup_and_restore(sched, session, tmp_p
     assert done.problems == []
     assert [v["subjective"] for v in restored.note_of(session.id)["versions"]] == ["kept", "kept"]
     assert [c.note for c in restored.clearances("Ben")] == ["zebra-note"]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_note_and_clearance_text_never_reach_a_reminder(tmp_path):
+    from tests.smtp_server import smtp_server
+    from tests.test_reminders import EVENING, practice, run
+
+    with smtp_server() as (inbox, port):
+        s = practice(tmp_path, port)
+        s.update_client("Amelia", flags=["osteoporosis"])
+        s.add_clearance("Amelia", "osteoporosis", "Dr. Chen", note="zebra-11 spine fracture 2019")
+        earlier = s.book_session("Amelia", "Maya", "Cedar", "swedish", "2026-11-23 10:00", 60)
+        at(s, LATER).set_status(earlier.id, "fulfilled")
+        at(s, LATER).write_note(earlier.id, subjective=SECRET, plan="zebra-12 recheck tomorrow")
+        s.book_session("Amelia", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+        done = run(s, "reminders", "send", now=EVENING)
+        assert done.returncode == 0, done.stderr
+        (message,) = inbox.messages
+        assert message["To"] == "amelia@example.com"
+        raw = message.as_bytes()
+        assert b"Amelia" in raw and b"zebra" not in raw and b"fracture" not in raw
+        assert "zebra" not in done.stdout + done.stderr
+        assert "zebra" not in (s.folder.path / "outbox.json").read_text()

@@ -5,12 +5,16 @@ Every booking goes through the service, so the demo obeys the same rules as real
 
 from __future__ import annotations
 
+import fcntl
 import os
 import random
+import re
 import shutil
 import tempfile
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
+from typing import IO, Iterator
 
 from . import paths
 from .core import clock
@@ -20,7 +24,9 @@ from .core.hours import WeeklyHours
 from .core.model import Status
 from .services import Scheduler
 
-MARKER = ".demo-practice"
+MARKER = ".demo-practice"  # says a folder is a demo (safe to replace) and the day it was made for
+BUILD_LOCK = "demo.lock"  # in the user data dir: one demo build at a time
+_LEFTOVER = re.compile(r"\.demo-(new|old)-")
 
 ROOMS = [("Cedar", "massage"), ("Willow", "massage"), ("Birch", "massage"),
          ("Adjusting Room", "chiropractic"), ("Rehab Gym", "physical-therapy")]
@@ -97,7 +103,8 @@ def fill_demo(sched: Scheduler, timezone: str = "America/Chicago", seed: int = 7
                              address=f"{rng.randrange(10, 990)} {rng.choice(STREETS)}, Springfield, IL 6270"
                                      f"{rng.randrange(1, 5)}")
             if payer != "self-pay":
-                sched.add_referral(name, max(rng.choice([6, 8, 10, 12]), COURSE.get(name, 0)), today + timedelta(days=rng.randrange(20, 90)),
+                sched.add_referral(name, max(rng.choice([6, 8, 10, 12]), COURSE.get(name, 0)),
+                                   today + timedelta(days=rng.randrange(20, 90)),
                                    issued=today - timedelta(days=rng.randrange(10, 30)),
                                    prescriber=rng.choice(["Dr. Mei Chen", "Dr. Omar Said", "Dr. Sam Patel"]),
                                    area=notes.split(";")[0].split(",")[0].rstrip("."), icd10=DIAGNOSES.get(name, ()))
@@ -110,8 +117,9 @@ def fill_demo(sched: Scheduler, timezone: str = "America/Chicago", seed: int = 7
                               therapist="Maya Lindqvist", note="prefers mornings; call 555-0142")
         sched.add_to_waitlist("Henry Walsh", 90, today + timedelta(days=1), today + timedelta(days=5),
                               modality="sports", note="before Saturday's race")
+        _around_the_day(sched, today, tz)
     _clinical_record(sched, rng, today, tz)
-    (sched.folder.path / MARKER).write_text("made by tui-scheduler --demo; safe to delete\n")
+    _write_marker(sched.folder.path, today)
 
 
 def _book_two_weeks(sched: Scheduler, rng: random.Random, today, tz) -> None:
@@ -253,7 +261,7 @@ def _settle_the_past(sched: Scheduler, rng: random.Random, now, today, tz) -> No
         roll = rng.random()
         if appt.end <= now:
             if roll < 0.05:
-                sched.cancel(appt.id, "client called in sick")
+                sched.cancel(appt.id, "client called to cancel")
             elif roll < 0.1:
                 sched.set_status(appt.id, "no-show")
             else:
@@ -262,27 +270,145 @@ def _settle_the_past(sched: Scheduler, rng: random.Random, now, today, tz) -> No
             sched.set_status(appt.id, "arrived")
 
 
-def fresh_demo_folder(clock=None) -> Path:
-    """A new demo practice in the user's data dir, replacing an older demo (never a real practice).
+def _around_the_day(sched: Scheduler, today, tz) -> None:
+    """The clinic's day around the bookings: a phone and a mail server for reminders (a local test server,
+    `python -m aiosmtpd -n -l 127.0.0.1:8025`, receives them), a training day, time off that strands a
+    booked client, and half of tomorrow's clients confirmed."""
+    sched.update_practice(phone="555-0100")
+    sched.set_sending(smtp_host="127.0.0.1", smtp_port=8025, smtp_from="frontdesk@riverside-clinic.example",
+                      smtp_tls="none")
+    sched.add_closure(today + timedelta(days=10), today + timedelta(days=10), "staff training day")
+    tomorrow = [a for a in sched.appointments(*clock.day_span(today + timedelta(days=1), tz))
+                if a.kind != "spot" and a.status == Status.BOOKED]
+    sessions = [a for a in tomorrow if a.kind == "session"]
+    if sessions:
+        first = sessions[0]
+        sched.add_time_off(first.staff_id, first.start, first.start + timedelta(hours=2), "dentist", override=True)
+    for appt in tomorrow[::2]:
+        sched.confirm(appt.id)
 
-    It is built beside the old one and swapped in by renames, so another `--demo` still open on the old
-    folder never reads a half-built practice (it sees the new one on its next refresh).
+
+def open_demo(fresh: bool = False, clock=None) -> tuple[Path, IO]:
+    """The demo practice for `--demo`, and a shared hold on it to keep while the app is open.
+
+    Today's demo is reused, so a second `--demo` never swaps the practice under an app that is open on it;
+    a new one is built when asked (`fresh`), or when the one there was made for another day and no app
+    holds it. The hold is taken before the build lock is let go, so no other demo can rebuild in between.
     """
-    home = paths.default_data_dir()
-    folder = home / "demo"
-    if folder.exists() and not (folder / MARKER).exists():
-        raise Refused(f"{folder} exists and is not a demo folder; not touching it")
-    home.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=".demo-new-", dir=home))
-    fill_demo(Scheduler(building, clock=clock))
-    retired = building.with_name(building.name.replace("-new-", "-old-"))
-    try:
-        os.rename(folder, retired)
-    except FileNotFoundError:
-        pass
-    try:
-        os.rename(building, folder)
-    except OSError:  # another --demo put its own in place first: use ours where it is
-        return building
-    shutil.rmtree(retired, ignore_errors=True)
+    folder = paths.demo_folder()
+    with _building():
+        _clear_leftovers(folder.parent)
+        made_for = _made_for(folder)
+        if fresh or made_for is None or made_for != _today(clock):
+            _replace(folder, clock, refuse_if_open=fresh, keep_if_open=made_for is not None and not fresh)
+        return folder, hold_open(folder)
+
+
+def build_demo(folder: Path, timezone: str = "America/Chicago", fresh: bool = False, clock=None) -> Path:
+    """`tui-scheduler demo`: a demo practice in `folder`, which must be empty (or, with `fresh`, an older
+    demo no app has open). Built beside it and renamed into place, so a build killed half-way leaves no
+    half practice in the folder, only a leftover the next demo clears away."""
+    with _building():
+        _clear_leftovers(folder.parent)
+        if _holds_practice(folder) and not (fresh and _made_for(folder) is not None):
+            hint = "" if _made_for(folder) is None else " (a demo: 'demo --fresh' replaces it)"
+            raise Refused(f"{folder} already holds a practice{hint}")
+        _replace(folder, clock, timezone, refuse_if_open=True)
     return folder
+
+
+def hold_open(folder: Path) -> IO:
+    """A shared lock on the demo's marker for as long as the returned file stays open."""
+    hold = open(folder / MARKER, "rb")
+    fcntl.flock(hold, fcntl.LOCK_SH)
+    return hold
+
+
+def _replace(folder: Path, clock, timezone: str = "America/Chicago", *, refuse_if_open: bool,
+             keep_if_open: bool = False) -> None:
+    """Build a new demo beside `folder` and swap it in, unless an app holds the demo there."""
+    if folder.exists() and not _holds_practice(folder) and any(folder.iterdir()):
+        raise Refused(f"{folder} is not empty and is not a demo folder; not touching it")
+    if _holds_practice(folder) and _made_for(folder) is None:
+        raise Refused(f"{folder} holds a practice that is not a demo; not touching it")
+    with _nobody_open(folder) as free:
+        if not free:
+            if keep_if_open:
+                return  # yesterday's demo, still open in an app: keep it rather than pull it away
+            if refuse_if_open:
+                raise Refused(f"the demo practice in {folder} is open in tui-scheduler; close it first")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=".demo-new-", dir=folder.parent))
+        fill_demo(Scheduler(building, clock=clock), timezone)
+        retired = building.with_name(building.name.replace("-new-", "-old-"))
+        if folder.exists():
+            os.rename(folder, retired)
+        os.rename(building, folder)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+@contextmanager
+def _building() -> Iterator[None]:
+    """The user's demo build lock: a second demo started meanwhile waits, then finds the first's."""
+    home = paths.default_data_dir()
+    home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home / BUILD_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _nobody_open(folder: Path) -> Iterator[bool]:
+    """True (and held until the end) when no app has the demo in `folder` open."""
+    try:
+        marker = open(folder / MARKER, "rb")
+    except FileNotFoundError:
+        yield True
+        return
+    with marker:
+        try:
+            fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+        else:
+            yield True
+
+
+def _clear_leftovers(parent: Path) -> None:
+    """Builds and retired demos left by a demo that was killed: under the build lock none is in use."""
+    if not parent.is_dir():
+        return
+    for entry in parent.iterdir():
+        if _LEFTOVER.match(entry.name) and entry.is_dir() and entry.stat().st_uid == os.getuid():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _write_marker(folder: Path, day: date) -> None:
+    fd = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o660)
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(fd, 0o660)
+        f.write(f"made by tui-scheduler for {day.isoformat()}; safe to delete\n")
+
+
+def _made_for(folder: Path) -> date | None:
+    """The day a demo folder was made for; None when it is not a demo (or not there)."""
+    try:
+        text = (folder / MARKER).read_text()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    found = re.search(r"\d{4}-\d{2}-\d{2}", text)
+    return date.fromisoformat(found.group()) if found else date.min  # an old marker: another day
+
+
+def _holds_practice(folder: Path) -> bool:
+    return (folder / "practice.json").exists()
+
+
+def _today(now_fn) -> date:
+    """Today where the demo practice is (the day a demo is made for)."""
+    sched = Scheduler(paths.demo_folder(), clock=now_fn)
+    zone = sched.practice().timezone if _holds_practice(paths.demo_folder()) else "America/Chicago"
+    return clock.local_day(sched.now(), clock.zone(zone))

@@ -46,7 +46,10 @@ def test_sigkill_at_random_moments_never_loses_or_tears_an_acknowledged_change(t
             seen.append(w.stdout.readline())
         time.sleep(rng.uniform(0.0, 0.2))
         w.send_signal(signal.SIGKILL)
-        out, err = w.communicate(timeout=60)
+        # read the rest through the same buffered file readline() used: communicate() reads the raw pipe and
+        # would lose lines that readline() had already read ahead (a "begin" right after a "done")
+        out, err = w.stdout.read(), w.stderr.read()
+        w.wait(timeout=60)
         assert w.returncode == -signal.SIGKILL, err
         lines = outcomes("".join(seen) + out)
         assert not [x for x in lines if "error" in x], lines

@@ -24,7 +24,7 @@ async def test_day_view_80x24_shows_rooms_blocks_turnover_and_now(practice):
         await settle(pilot)
         text = screen_text(app)
         lines = rows_of(text)
-        assert "Test Clinic │ Monday 23 November 2026 │ by room" in lines[0]
+        assert "Test Clinic │ Monday 23 November 2026 │ day · by room" in lines[0]
         assert lines[2].split() == ["Adjusting", "Cedar", "Gym", "Willow"]
         now_row = next(line for line in lines if line.startswith("08:00"))
         assert now_row.startswith("08:00▶")  # now is 08:00 on the shown day
@@ -54,21 +54,34 @@ async def test_day_view_160x50_has_full_details(practice):
 
 
 @pilot_test
-async def test_week_view_at_both_sizes(practice):
-    for size in ((80, 24), (160, 50)):
+async def test_week_view_at_both_sizes_pages_rooms_instead_of_squeezing_them(practice):
+    for size, per_day in (((80, 24), 1), ((160, 50), 2)):
         app = app_for(practice)
         async with app.run_test(size=size) as pilot:
             await settle(pilot)
+            await cursor_to(pilot, "Willow", "08:00")
             await press(pilot, "w")
             lines = rows_of(screen_text(app))
-            assert "Week 48: Mon 23 Nov – Sun 29 Nov 2026" in lines[0]
-            heads = lines[1].split()
-            assert heads[:2] == ["Mon", "23•"] and heads[-2:] == ["Sun", "29"]  # today marked
+            assert "Week 48" in lines[0] and "week · by room" in lines[0]
+            assert "Mon 23" in lines[1] and "•" in lines[1].split("Tue")[0]  # today marked
+            assert "Sun 29" in lines[1]  # the last day whole, not "Sun 2"
             layout = grid(app).placed
-            assert len(layout.days) == 7 and layout.width == 28
+            assert len(layout.days) == 7 and layout.width == 28  # every room is placed; a page is shown
+            assert grid(app).per_page == per_day
+            names = lines[2].split()
+            assert len(names) == 7 * per_day and "Willow" in names  # the cursor's room, on every day
             eight = next(line for line in lines if line.startswith("08:00"))
-            assert "B" in eight[6:] and "·" in eight  # Ben's block; Saturday morning is closed
-            assert sum(1 for c in layout.cells.values() if c.offset == 0 and not c.turnover) == 3
+            assert "B Ben F" in eight and "·" in eight  # Ben, by a name; Saturday morning is closed
+            assert "[ ] More rooms" in "\n".join(lines[-2:])  # one key line at 80x24, two at 160x50
+            await press(pilot, "right_square_bracket")  # Willow is the last room: round to the first
+            assert rows_of(screen_text(app))[2].split()[0] == "Adjusting"
+            assert grid(app).slot.column_id in [c.id for c in layout.columns[:per_day]]  # the cursor went along
+            await press(pilot, "left_square_bracket")
+            assert "Willow" in rows_of(screen_text(app))[2].split()
+            await press(pilot, "end")  # the last row of the day: on screen, not under a scrollbar
+            shown = rows_of(screen_text(app))
+            last = shown[-3] if size[1] < 40 else shown[-4]  # above the info line and the key line(s)
+            assert last.startswith("  :45") and "▸" in last, shown[-5:]
 
 
 @pilot_test

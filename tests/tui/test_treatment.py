@@ -120,7 +120,7 @@ async def test_a_series_is_planned_first_and_booked_all_at_once_then_the_rest_ca
         assert grid(app).appointment_at_cursor().id == booked[0].id
         await press(pilot, "X")
         assert await shown(pilot, "and every later booked session")
-        await press(pilot, "y")
+        await press(pilot, "enter")
         assert {practice.get(a.id).status for a in booked} == {Status.CANCELLED}
 
 

@@ -12,21 +12,26 @@ import argparse
 import sys
 
 from .. import paths
+from ..paths import demo_folder
 from ..core.errors import BadInput, NeedsOverride, SchedulerError
 from ..ical import cli as feeds
 from ..services import Scheduler
-from . import backup, booking, day, imports, people, practice, records, superbill, sync, treatment
+from . import (audit, backup, booking, closures, day, imports, people, practice, records, reminders, superbill, sync,
+               treatment, vocabulary)
 from .common import Parser, data_dir, fixed_clock
 
 # in the order `--help` lists them; treatment adds `book series`, so it comes after booking, and records
 # adds `client show` after people
-GROUPS = (practice, people, booking, treatment, day, records, superbill, feeds, sync, backup, imports)
+GROUPS = (practice, vocabulary, people, closures, booking, treatment, day, records, superbill, reminders, audit,
+          feeds, sync, backup, imports)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="tui-scheduler", description="Scheduler for a small medical-massage practice.")
     p.add_argument("--data", metavar="DIR", help="data folder (default: $TUI_SCHEDULER_DATA or your data dir)")
-    p.add_argument("--demo", action="store_true", help="open the app on a fresh demo practice")
+    p.add_argument("--demo", action="store_true", help=f"open the app on the demo practice in {demo_folder()} "
+                   "(today's is reused; a new one is built when there is none, or it is from another day)")
+    p.add_argument("--fresh", action="store_true", help="with --demo: build a new demo practice first")
     sub = p.add_subparsers(dest="command", parser_class=Parser)
     groups: dict = {}
     for module in GROUPS:
@@ -37,10 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
 def open_app(args) -> int:
     from ..tui.app import make_app
 
+    if args.fresh and not args.demo:
+        raise BadInput("--fresh goes with --demo (or 'tui-scheduler demo --fresh')")
     if args.demo:
-        from ..demo import fresh_demo_folder
+        from ..demo import open_demo
 
-        folder = fresh_demo_folder(clock=fixed_clock())
+        folder, _hold = open_demo(fresh=args.fresh, clock=fixed_clock())  # held while the app is open
     else:
         folder = data_dir(args)
         if not Scheduler(folder).is_set_up():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core import clock
 from ..core.errors import BadInput
-from ..core.model import MODALITIES
+from ..core.policy import CANCELLED_BY
 from ..services import Scheduler
 from .common import group, print_appointments, print_booked, print_json
 
@@ -15,7 +15,7 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--client", required=True)
     s.add_argument("--therapist", required=True)
     s.add_argument("--room", required=True)
-    s.add_argument("--modality", required=True, choices=MODALITIES)
+    s.add_argument("--modality", required=True, help="one of 'tui-scheduler modality list'")
     s.add_argument("--start", required=True, help='"DATE TIME" in the practice\'s local time')
     s.add_argument("--minutes", required=True, type=int)
     s.set_defaults(handler=lambda args, sched: print_booked(sched, sched.book_session(
@@ -33,7 +33,7 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--visit", required=True)
     s.add_argument("--therapist", required=True)
     s.add_argument("--start", required=True)
-    s.add_argument("--modality", choices=MODALITIES)
+    s.add_argument("--modality", help="one of 'tui-scheduler modality list'")
     s.add_argument("--region", default="", help="body region worked (billing with an adjustment)")
     s.set_defaults(handler=lambda args, sched: print_booked(sched, sched.book_spot(
         args.visit, args.therapist, args.start, modality=args.modality, region=args.region,
@@ -52,7 +52,9 @@ def add_commands(sub, groups: dict) -> None:
         sched, sched.move(args.id, args.start, override=args.override), args.json, judged=True))
     s = sub.add_parser("cancel", help="cancel an appointment (a visit cancels its spot work)")
     s.add_argument("id")
-    s.add_argument("--reason", default="")
+    s.add_argument("--reason", default="", help="why (kept in the appointment's history)")
+    s.add_argument("--by", choices=CANCELLED_BY, default="client",
+                   help="who cancels: the client (late within the policy's window) or the practice (never late)")
     s.add_argument("--rest-of-series", action="store_true", help="also cancel the later sessions of its series")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=cancel)
@@ -77,8 +79,8 @@ def add_commands(sub, groups: dict) -> None:
 
 def cancel(args, sched: Scheduler) -> int:
     if not args.rest_of_series:
-        return print_booked(sched, sched.cancel(args.id, args.reason), args.json)
-    done = sched.cancel_rest_of_series(args.id, args.reason)
+        return print_booked(sched, sched.cancel(args.id, args.reason, by=args.by), args.json)
+    done = sched.cancel_rest_of_series(args.id, args.reason, by=args.by)
     if args.json:
         print_json(sched.describe(done))
         return 0

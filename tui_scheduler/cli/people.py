@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sys
+
 from ..core import clock
-from ..core.model import FLAGS, MODALITIES, Payer, Role, RoomKind
+from ..core.errors import StrandsBookings
+from ..core.model import Payer, Role, RoomKind
+from ..core.reminders import REMIND_BY
 from ..services import Scheduler
-from .common import group, listing
+from .common import group, listing, print_appointments
 
 
 def add_commands(sub, groups: dict) -> None:
@@ -25,7 +29,7 @@ def add_commands(sub, groups: dict) -> None:
     s = staff.add_parser("add")
     s.add_argument("name")
     s.add_argument("--role", required=True, choices=[r.value for r in Role])
-    s.add_argument("--modality", action="append", default=[], choices=MODALITIES)
+    s.add_argument("--modality", action="append", default=[], help="one of 'tui-scheduler modality list'")
     s.add_argument("--hours", action="append", default=[], help='working hours, e.g. "mon-fri 09:00-17:00"')
     _provider_ids(s)
     s.set_defaults(handler=lambda args, sched: print(
@@ -40,6 +44,7 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--from", dest="start", required=True, help='"DATE TIME" or DATE (whole day)')
     s.add_argument("--to", dest="end", required=True, help='"DATE TIME" or DATE (whole day, inclusive)')
     s.add_argument("--reason", default="")
+    s.add_argument("--override", action="store_true", help="take it although appointments are booked then")
     s.set_defaults(handler=time_off)
     s = staff.add_parser("set", help="change a staff member's settings")
     s.add_argument("name")
@@ -47,21 +52,30 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--busy-calendar", metavar="URL-or-name",
                    help='their own calendar on the CalDAV server: its busy events become time off ("" stops it)')
     s.set_defaults(handler=staff_set)
+    s = staff.add_parser("time-off-list", help="time off from today on, with the appointments it strands")
+    s.add_argument("name", nargs="?")
+    s.add_argument("--from", dest="start", metavar="DATE", help="from this day (default today)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=time_off_list)
+    s = staff.add_parser("time-off-remove", help="remove time off by its id (see time-off-list)")
+    s.add_argument("id")
+    s.set_defaults(handler=time_off_remove)
     groups["staff"] = staff
 
     client = group(sub, "client", "clients")
     s = client.add_parser("add")
     s.add_argument("name")
     s.add_argument("--payer", default="self-pay", choices=[x.value for x in Payer])
-    s.add_argument("--flag", action="append", default=[], choices=list(FLAGS))
+    s.add_argument("--flag", action="append", default=[], help="one of 'tui-scheduler flag list'")
     s.add_argument("--phone", default="")
     s.add_argument("--email", default="")
     s.add_argument("--pressure", default="")
     s.add_argument("--notes", default="")
+    s.add_argument("--remind-by", choices=REMIND_BY, help="email (the default when there is one), sms, or none")
     _billing_details(s)
     s.set_defaults(handler=lambda args, sched: print(sched.add_client(
-        args.name, args.payer, args.flag, args.phone, args.email, args.pressure, args.notes, args.dob,
-        args.address or "").id))
+        args.name, args.payer, args.flag, args.phone, args.email, args.pressure, args.notes,
+        remind_by=args.remind_by or "", dob=args.dob, address=args.address or "").id))
     s = client.add_parser("set", help="change a client's details (only what is given)")
     s.add_argument("client")
     s.add_argument("--name")
@@ -70,10 +84,11 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--email")
     s.add_argument("--pressure")
     s.add_argument("--notes")
+    s.add_argument("--remind-by", choices=REMIND_BY)
     _billing_details(s)
     s.set_defaults(handler=lambda args, sched: print(sched.update_client(
         args.client, name=args.name, payer=args.payer, phone=args.phone, email=args.email,
-        pressure=args.pressure, notes=args.notes, dob=args.dob, address=args.address).id))
+        pressure=args.pressure, notes=args.notes, remind_by=args.remind_by, dob=args.dob, address=args.address).id))
     s = client.add_parser("list")
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=lambda args, sched: listing(
@@ -121,7 +136,35 @@ def _time_or_day(text: str, end: bool) -> str:
 
 
 def time_off(args, sched: Scheduler) -> int:
-    sched.add_time_off(args.name, _time_or_day(args.start, False), _time_or_day(args.end, True), args.reason)
+    """Over booked appointments: lists them, and takes the time off only with --override (exit 1 without)."""
+    start, end = _time_or_day(args.start, False), _time_or_day(args.end, True)
+    try:
+        hits = sched.time_off_hits(args.name, start, end)
+        sched.add_time_off(args.name, start, end, args.reason, override=args.override)
+    except StrandsBookings as exc:
+        print_appointments(sched, exc.appointments, False)
+        print(f"tui-scheduler: {exc.reason} (add --override)", file=sys.stderr)
+        return exc.exit_code
+    if hits:
+        print_appointments(sched, hits, False)
+        print(f"time off taken: these {len(hits)} appointments stay flagged until they are moved", file=sys.stderr)
+    return 0
+
+
+def time_off_list(args, sched: Scheduler) -> int:
+    def line(r: dict) -> str:
+        source = f" [{r['source']}]" if r.get("source") else ""  # e.g. pulled from a calendar
+        strands = f"  strands {', '.join(r['hits'])}" if r["hits"] else ""
+        why = f"  {r['reason']}" if r["reason"] else ""
+        return (f"{r['id']}  {r['staff']:<20} {r['start'][:16].replace('T', ' ')} to "
+                f"{r['end'][:16].replace('T', ' ')}{why}{source}{strands}")
+
+    return listing(sched.time_off_list(args.name, args.start), args.json, line, empty="no time off")
+
+
+def time_off_remove(args, sched: Scheduler) -> int:
+    person, off = sched.remove_time_off(args.id)
+    print(f"removed {person.name}'s time off {off.start.isoformat()} to {off.end.isoformat()}")
     return 0
 
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
+from ..paths import demo_folder
+from ..core.reminders import TLS_MODES
 from ..services import Scheduler
 from .common import group, print_json
+
+# `practice set` option -> the reminders service's setting it changes
+SENDING = ("smtp_host", "smtp_port", "smtp_from", "smtp_user", "smtp_password_file", "smtp_tls", "remind_hours",
+           "sms_command")
 
 
 def add_commands(sub, groups: dict) -> None:
@@ -29,6 +37,18 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--tax-id", metavar="TEXT", help="the practice's tax id (EIN), for superbills")
     s.add_argument("--fee", action="append", default=[], metavar="CODE=AMOUNT",
                    help="fee per unit of a CPT code, e.g. 97124=30.00 (repeatable)")
+    s.add_argument("--late-cancel-hours", type=int, metavar="N",
+                   help="a client's cancellation within N hours of the start is a late cancel (default 24)")
+    s.add_argument("--smtp-host", metavar="H", help="the mail server reminders go through")
+    s.add_argument("--smtp-port", type=int, metavar="P", help="its port (default: 587, 465 with ssl, 25 with none)")
+    s.add_argument("--smtp-from", metavar="ADDRESS", help="the address reminders come from")
+    s.add_argument("--smtp-user", metavar="U", help="the login name, if the server wants one")
+    s.add_argument("--smtp-password-file", metavar="F",
+                   help="a file holding the password (read when sending; never copied)")
+    s.add_argument("--smtp-tls", choices=TLS_MODES, help="starttls (default), ssl, or none")
+    s.add_argument("--remind-hours", type=int, metavar="N", help="how far ahead a reminder goes out (default 24)")
+    s.add_argument("--sms-command", metavar="CMD",
+                   help='run for a text message, without a shell: "send-sms --to {phone} --message {text}"')
     s.set_defaults(handler=update)
     groups["practice"] = practice
 
@@ -38,6 +58,8 @@ def add_commands(sub, groups: dict) -> None:
     s.set_defaults(handler=check)
     s = sub.add_parser("demo", help="fill the data folder with a demo practice")
     s.add_argument("--timezone", default="America/Chicago")
+    s.add_argument("--fresh", action="store_true", help="replace the demo practice in the data folder (or, "
+                   f"without --data, the one --demo opens: {demo_folder()}) with a new one")
     s.set_defaults(handler=demo)
 
 
@@ -49,20 +71,25 @@ def init(args, sched: Scheduler) -> int:
 
 def update(args, sched: Scheduler) -> int:
     uses = None if args.no_shows_use_visits is None else args.no_shows_use_visits == "yes"
-    practice = sched.update_practice(name=args.name, hours=args.hours, turnover_minutes=args.turnover,
-                                     checkin_lead_minutes=args.checkin_lead, no_show_uses_visit=uses,
-                                     phone=args.phone, address=args.address, tax_id=args.tax_id,
-                                     fees=args.fee)
-    return _print(practice, False)
+    sending = {key: getattr(args, key) for key in SENDING if getattr(args, key) is not None}
+    own = dict(name=args.name, hours=args.hours, turnover_minutes=args.turnover, checkin_lead_minutes=args.checkin_lead,
+               no_show_uses_visit=uses, phone=args.phone, late_cancel_hours=args.late_cancel_hours,
+               address=args.address, tax_id=args.tax_id, fees=args.fee)
+    with sched.batch():
+        if any(v not in (None, []) for v in own.values()) or not sending:
+            sched.update_practice(**own)
+        if sending:
+            sched.set_sending(**sending)
+    return _print(sched.practice(), sched.sending(), False)
 
 
 def show(args, sched: Scheduler) -> int:
-    return _print(sched.practice(), args.json)
+    return _print(sched.practice(), sched.sending(), args.json)
 
 
-def _print(practice, as_json: bool) -> int:
+def _print(practice, sending, as_json: bool) -> int:
     if as_json:
-        print_json(practice.to_dict())
+        print_json({**practice.to_dict(), "sending": sending.to_dict()})
         return 0
     print(f"{practice.name} · {practice.timezone} · open {practice.hours.describe()}")
     print(f"turnover {practice.turnover_minutes} min · check-in {practice.checkin_lead_minutes} min before · "
@@ -73,6 +100,18 @@ def _print(practice, as_json: bool) -> int:
         print(" · ".join(x for x in (practice.address, practice.tax_id and f"tax id {practice.tax_id}") if x))
     if practice.fees:
         print("fees per unit: " + ", ".join(f"{code} {amount}" for code, amount in sorted(practice.fees.items())))
+    print(f"a client's cancellation within {practice.late_cancel_hours} hours of the start is a late cancel")
+    if sending.mail_ready:
+        login = f", login {sending.smtp_user}" if sending.smtp_user else ""
+        secret = f" (password in {sending.smtp_password_file})" if sending.smtp_password_file else ""
+        print(f"mail through {sending.smtp_host}:{sending.port} ({sending.smtp_tls}) from {sending.smtp_from}"
+              f"{login}{secret}")
+    if sending.sms_command:
+        print(f"text messages through: {sending.sms_command}")
+    if sending.mail_ready or sending.sms_command:
+        print(f"reminders go out {sending.remind_hours} hours ahead")
+    else:
+        print("reminders are not set up (practice set --smtp-host H --smtp-from ADDRESS, or --sms-command)")
     return 0
 
 
@@ -87,8 +126,10 @@ def check(args, sched: Scheduler) -> int:
 
 
 def demo(args, sched: Scheduler) -> int:
-    from ..demo import fill_demo
+    from ..demo import build_demo
 
-    fill_demo(sched, args.timezone)
-    print(f"demo practice written to {sched.folder.path}")
+    explicit = args.data or os.environ.get("TUI_SCHEDULER_DATA")
+    folder = sched.folder.path if explicit or not args.fresh else demo_folder()
+    build_demo(folder, args.timezone, fresh=args.fresh, clock=sched.clock)
+    print(f"demo practice written to {folder}")
     return 0

@@ -116,10 +116,7 @@ def client_show(args, sched: Scheduler) -> int:
     _print_rows(record["next"])
     print(f"history since {record['since']}:" if record["history"] else f"no history since {record['since']}")
     _print_rows(record["history"])
-    att = record["attendance"]
-    late = "late cancellations not recorded" if att["late_cancels"] is None else \
-        f"{att['late_cancels']} late cancel{'' if att['late_cancels'] == 1 else 's'}"
-    print(f"since {att['since']}: {att['no_shows']} no-show{'' if att['no_shows'] == 1 else 's'}, {late}")
+    print(f"attendance: {record['attendance']['text']}")
     return 0
 
 

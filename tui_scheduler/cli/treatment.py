@@ -6,7 +6,6 @@ import sys
 
 from ..core import clock
 from ..core.errors import BadInput
-from ..core.model import MODALITIES
 from ..services import Scheduler
 from .common import group, listing, print_booked, print_json
 
@@ -16,7 +15,7 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--client", required=True)
     s.add_argument("--therapist", required=True)
     s.add_argument("--room", required=True)
-    s.add_argument("--modality", required=True, choices=MODALITIES)
+    s.add_argument("--modality", required=True, help="one of 'tui-scheduler modality list'")
     s.add_argument("--minutes", required=True, type=int)
     s.add_argument("--start", required=True)
     s.add_argument("--every", default="7d", help="days between sessions, e.g. 7d")
@@ -34,7 +33,7 @@ def add_commands(sub, groups: dict) -> None:
 
     s = sub.add_parser("slots", help="the next free times for a session")
     s.add_argument("--minutes", required=True, type=int)
-    s.add_argument("--modality", choices=MODALITIES)
+    s.add_argument("--modality", help="one of 'tui-scheduler modality list'")
     s.add_argument("--therapist")
     s.add_argument("--room")
     s.add_argument("--client")
@@ -49,7 +48,7 @@ def add_commands(sub, groups: dict) -> None:
     s.add_argument("--minutes", required=True, type=int)
     s.add_argument("--from", dest="first", required=True, help="first acceptable day")
     s.add_argument("--to", dest="last", required=True, help="last acceptable day")
-    s.add_argument("--modality", choices=MODALITIES)
+    s.add_argument("--modality", help="one of 'tui-scheduler modality list'")
     s.add_argument("--therapist")
     s.add_argument("--note", default="")
     s = wait.add_parser("list", help="the waitlist, with a free slot where one fits")

@@ -44,3 +44,10 @@ class CalendarServerError(SchedulerError):
     here was lost, and the next sync takes up where this one stopped."""
 
     exit_code = 4
+class StrandsBookings(Refused):
+    """Time off or a closure over booked appointments: taken only when the caller says so, since those
+    clients must be moved. `appointments` are the ones it would strand."""
+
+    def __init__(self, message: str, appointments):
+        super().__init__(message)
+        self.appointments = list(appointments)

@@ -6,6 +6,7 @@ Each record converts to and from the plain dict the store keeps on disk.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timezone
 from enum import StrEnum
@@ -48,6 +49,8 @@ class Status(StrEnum):
     NO_SHOW = "no-show"
 
 
+# The lists a practice starts with; each practice keeps its own (Practice.modalities and .flags), which
+# `modality add` and `flag add` extend.
 MODALITIES = (
     "swedish",
     "deep-tissue",
@@ -57,6 +60,9 @@ MODALITIES = (
     "craniosacral",
     "stretching",
     "sports",
+    "hot-stone",
+    "prenatal",
+    "cupping",
 )
 
 # Conditions that make a massage a deliberate decision ("talk to the doctor first").
@@ -69,6 +75,7 @@ FLAGS = {
     "tumor": "tumor",
     "surgery": "surgery recent or upcoming",
     "hospital-stay": "recent hospital stay",
+    "pregnancy": "pregnancy",
 }
 
 PRESSURES = ("light", "medium", "firm", "deep")
@@ -110,6 +117,9 @@ class Practice:
     address: str = ""
     tax_id: str = ""
     fees: dict[str, str] = field(default_factory=dict)
+    late_cancel_hours: int = 24  # a client's cancellation later than this before the start is a late cancel
+    modalities: tuple[str, ...] = MODALITIES
+    flags: dict[str, str] = field(default_factory=lambda: dict(FLAGS))  # name -> what it means
 
     def __post_init__(self):
         # every slot, grid check and calendar row divides by the grid: a hand-edited 0 must stop at the file
@@ -120,11 +130,18 @@ class Practice:
         d = _plain(self)
         d["hours"] = self.hours.to_dict()
         d["fees"] = dict(self.fees)
+        d["modalities"] = list(self.modalities)
+        d["flags"] = dict(self.flags)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Practice:
-        return _build(cls, d, hours=WeeklyHours.from_dict(d["hours"]), fees=dict(d.get("fees") or {}))
+        # a folder written before the practice kept its own lists starts from the defaults
+        words = {"modalities": tuple(d["modalities"])} if "modalities" in d else {}
+        if "flags" in d:
+            words["flags"] = dict(d["flags"])
+        return _build(cls, d, hours=WeeklyHours.from_dict(d["hours"]), fees=dict(d.get("fees") or {}),
+                      **words)
 
 
 @dataclass(frozen=True)
@@ -150,13 +167,18 @@ class TimeOff:
     # where it came from: "" typed at the desk, "caldav:<uid>" a busy event of the person's own calendar
     # (replaced by each sync: the calendar is its source of truth)
     source: str = ""
+    id: str = ""
 
     def to_dict(self) -> dict:
-        return {"start": iso(self.start), "end": iso(self.end), "reason": self.reason, "source": self.source}
+        return {"start": iso(self.start), "end": iso(self.end), "reason": self.reason, "source": self.source,
+                "id": self.id}
 
     @classmethod
     def from_dict(cls, d: dict) -> TimeOff:
-        return cls(from_iso(d["start"]), from_iso(d["end"]), d.get("reason", ""), d.get("source", ""))
+        start, end = from_iso(d["start"]), from_iso(d["end"])
+        # time off saved before it had ids gets one from its times, the same on every read
+        ident = d.get("id") or "t-" + format(zlib.crc32(f"{iso(start)}/{iso(end)}".encode()), "08x")
+        return cls(start=start, end=end, reason=d.get("reason", ""), source=d.get("source", ""), id=ident)
 
 
 @dataclass(frozen=True)
@@ -207,6 +229,7 @@ class Client:
     notes: str = ""
     dob: date | None = None  # date of birth and address: a superbill names the client by them
     address: str = ""
+    remind_by: str = ""  # "" (email if there is one, else a text message), "email", "sms" or "none"
 
     @property
     def needs_referral(self) -> bool:
@@ -275,6 +298,9 @@ class Appointment:
     hands_on: dict[str, int] = field(default_factory=dict)
     created: datetime | None = None
     updated: datetime | None = None
+    confirmed: datetime | None = None  # when the client confirmed this time (a move forgets it)
+    cancel_reason: str = ""
+    late_cancel: bool = False  # cancelled by the client within the practice's late-cancel window
 
     @property
     def minutes(self) -> int:
@@ -290,7 +316,7 @@ class Appointment:
 
     def to_dict(self) -> dict:
         d = _plain(self)
-        for name in ("start", "end", "created", "updated"):
+        for name in ("start", "end", "created", "updated", "confirmed"):
             d[name] = iso(getattr(self, name)) if getattr(self, name) else None
         d["overrides"] = dict(self.overrides)
         d["hands_on"] = dict(self.hands_on)
@@ -307,6 +333,7 @@ class Appointment:
             end=from_iso(d["end"]),
             created=from_iso(d["created"]) if d.get("created") else None,
             updated=from_iso(d["updated"]) if d.get("updated") else None,
+            confirmed=from_iso(d["confirmed"]) if d.get("confirmed") else None,
             overrides=dict(d.get("overrides") or {}),
             hands_on={str(k): int(v) for k, v in (d.get("hands_on") or {}).items()},
         )

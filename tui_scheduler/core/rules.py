@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from . import clock
 from .authorizations import admit
 from .clearances import Clearance, covering
+from .closures import Closure, closed_text, closure_on
 from .model import (
     FLAGS,
-    MODALITIES,
     SESSION_MINUTES,
     SPOT_MINUTES,
     VISIT_MINUTES,
@@ -56,6 +56,7 @@ class Snapshot:
     client_history: list[Appointment] = field(default_factory=list)
     # the clients' medical clearances on file
     clearances: list[Clearance] = field(default_factory=list)
+    closures: list[Closure] = field(default_factory=list)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -98,6 +99,7 @@ def check(snap: Snapshot, appt: Appointment, ignore: frozenset[str] = frozenset(
     problems = _shape(snap, appt)
     if any(p.code == "unknown" for p in problems):
         return problems
+    problems += _closed(snap, appt)
     problems += _conflicts(snap, appt, ignore | {appt.id})
     problems += _soft(snap, appt, ignore | {appt.id}, clinical)
     return problems
@@ -133,7 +135,7 @@ def _shape(snap: Snapshot, a: Appointment) -> list[Problem]:
             out.append(Problem("minutes", f"a session lasts {lo} to {hi} minutes, not {a.minutes}"))
         if room.kind != RoomKind.MASSAGE:
             out.append(Problem("room", f"{room.name} is a {room.kind} room; massage sessions go in a massage room"))
-        out += _therapist(person, a.modality)
+        out += _therapist(person, a.modality, snap.practice.modalities)
     elif a.kind == Kind.VISIT:
         lo, hi = VISIT_MINUTES
         if not lo <= a.minutes <= hi:
@@ -149,11 +151,11 @@ def _shape(snap: Snapshot, a: Appointment) -> list[Problem]:
     return out
 
 
-def _therapist(person: Staff, modality: str | None) -> list[Problem]:
+def _therapist(person: Staff, modality: str | None, known: tuple[str, ...]) -> list[Problem]:
     if person.role != Role.THERAPIST:
         return [Problem("role", f"{person.name} is a {person.role}, not a massage therapist")]
-    if modality not in MODALITIES:
-        return [Problem("modality", f"unknown modality {modality!r} (one of: {', '.join(MODALITIES)})")]
+    if modality not in known:
+        return [Problem("modality", f"unknown modality {modality!r} (one of: {', '.join(known)})")]
     if modality not in person.modalities:
         certified = ", ".join(person.modalities) or "nothing"
         return [Problem("certification", f"{person.name} is not certified for {modality} "
@@ -179,7 +181,17 @@ def _spot_shape(snap: Snapshot, a: Appointment, person: Staff) -> list[Problem]:
                                      f"({clock.describe(visit.start, tz)}-{visit.end.astimezone(tz):%H:%M})"))
     if a.client_id != visit.client_id or a.room_id != visit.room_id:
         out.append(Problem("visit", "spot work shares its visit's client and room"))
-    return out + _therapist(person, a.modality)
+    return out + _therapist(person, a.modality, snap.practice.modalities)
+
+
+def _closed(snap: Snapshot, a: Appointment) -> list[Problem]:
+    """Nothing is booked on a day the practice is closed, whoever works then."""
+    last = a.end - timedelta(minutes=1) if a.end > a.start else a.end  # ending at midnight is not the next day
+    for day in sorted({clock.local_day(a.start, snap.tz), clock.local_day(last, snap.tz)}):
+        closure = closure_on(snap.closures, day)
+        if closure:
+            return [Problem("closed", closed_text(closure, day))]
+    return []
 
 
 def _conflicts(snap: Snapshot, a: Appointment, ignore: frozenset[str]) -> list[Problem]:

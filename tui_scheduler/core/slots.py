@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from . import clock, rules
+from .closures import closure_on
 from .model import Appointment, Kind, Room, Staff
 
 
@@ -23,7 +24,10 @@ class Slot:
 
 
 def starts_of_day(snap: rules.Snapshot, day: date, minutes: int) -> list[datetime]:
-    """Grid starts on `day` whose whole stretch lies inside the practice's opening hours."""
+    """Grid starts on `day` whose whole stretch lies inside the practice's opening hours (none on a day
+    the practice is closed)."""
+    if closure_on(snap.closures, day):
+        return []
     grid = snap.practice.grid_minutes
     out = []
     for open_, close in snap.practice.hours.spans[day.weekday()]:

@@ -11,11 +11,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, ContextManager
 
+from .attendance import AttendanceRecords
+from .audit import AuditTrail
 from .backup import Backups
 from .billing import Billing
 from .booking import Booking
 from .check import Integrity
 from .clearances import Clearances
+from .closures import Closing
+from .confirmations import Confirmations
 from .context import Context
 from .day import DaySheet
 from .feeds import Feeds
@@ -25,14 +29,23 @@ from .practice import PracticeSetup
 from .records import ClinicalRecord
 from .superbills import Superbills
 from .sync import Sync
+from .reminders import Reminders
+from .time_off import TimeAway
 from .treatment import Treatment
+from .vocabulary import Vocabulary
 from .waitlist import Waitlist
 
 # attribute -> area: the names a newcomer looks for ("where do bookings live?")
 AREAS = {
     "setup": PracticeSetup,
     "people": People,
+    "words": Vocabulary,
+    "time_off": TimeAway,
+    "closing": Closing,
     "booking": Booking,
+    "confirmations": Confirmations,
+    "reminders": Reminders,
+    "attendance_records": AttendanceRecords,
     "treatment": Treatment,
     "waiting": Waitlist,
     "day": DaySheet,
@@ -42,6 +55,7 @@ AREAS = {
     "superbills": Superbills,
     "feeds": Feeds,
     "integrity": Integrity,
+    "trail": AuditTrail,
     "backups": Backups,
     "imports": Imports,
     "sync": Sync,

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 
 from ..core import clock, rules, statuses
 from ..core.errors import BadInput, Refused
-from ..core.model import MODALITIES, Appointment, Client, Kind, Role, Room, Staff, Status
+from ..core.model import Appointment, Client, Kind, Role, Room, Staff, Status
+from ..core.policy import CANCELLED_BY, is_late_cancel
 from .context import Area
 from .desk import ANYONE, Desk, choice, clean_text, decide
 
@@ -46,7 +47,7 @@ class Booking(Area):
 
     def _session(self, desk: Desk, client: str, therapist: str, room: str, modality: str, start,
                  minutes: int, series_id: str | None = None) -> tuple[Appointment, tuple]:
-        modality = choice(modality, MODALITIES, "modality")
+        modality = choice(modality, desk.practice.modalities, "modality")
         appt = self.draft(desk, Kind.SESSION, desk.find(desk.clients, client, "client"),
                           desk.find(desk.staff, therapist, "therapist"), desk.find(desk.rooms, room, "room"),
                           desk.time(start), minutes, modality=modality, series_id=series_id)
@@ -68,7 +69,7 @@ class Booking(Area):
                           f"physical-therapy visit")
         person = desk.find(desk.staff, therapist, "therapist")
         if modality:
-            modality = choice(modality, MODALITIES, "modality")
+            modality = choice(modality, desk.practice.modalities, "modality")
         else:
             # spot work is usually the therapist's focused technique; default to their first one
             modality = person.modalities[0] if person.modalities else "swedish"
@@ -139,7 +140,8 @@ class Booking(Area):
             now = self.now()
             group = [appt]
             group += desk.spots_of(appt, keep=lambda spot: spot.holds_time)
-            moved = [a.changed(now, start=a.start + delta, end=a.end + delta) for a in group]
+            # the client confirmed the old time, not the new one
+            moved = [a.changed(now, start=a.start + delta, end=a.end + delta, confirmed=None) for a in group]
             ids = {a.id for a in moved}
             nearby = [a for a in desk.near(new_start, new_start + (appt.end - appt.start)) if a.id not in ids]
             if appt.kind == Kind.SPOT and appt.visit_id not in {a.id for a in nearby}:
@@ -159,26 +161,35 @@ class Booking(Area):
                           was=appt.start.isoformat(), override=override)
             return replace(moved[0], overrides={**moved[0].overrides, **granted})
 
-    def cancel(self, appt_id: str, reason: str = "") -> Appointment:
-        """Cancel; a visit's spot work is cancelled with it (the patient is not there for it)."""
+    def cancel(self, appt_id: str, reason: str = "", by: str = "client") -> Appointment:
+        """Cancel; a visit's spot work is cancelled with it (the patient is not there for it).
+
+        A client's cancellation within the practice's late-cancel window is recorded as a late cancel;
+        one `by` the practice never is. The reason is optional (an undo or a quick cancel at the desk
+        gives none) and is kept with the appointment and in the audit log.
+        """
+        by = choice(by, CANCELLED_BY, "canceller")
         with self.ctx.write() as desk:
             appt = desk.appointment(appt_id)
             if appt.status in (Status.CANCELLED, Status.FULFILLED, Status.NO_SHOW):
                 raise Refused(f"{desk.label(appt)} is already {appt.status}")
-            reason = clean_text(reason, "the reason", 500)
-            done, spots = self._change(desk, appt, Status.CANCELLED)
-            desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason=reason)
+            reason = " ".join(clean_text(reason, "the reason", 500).split())
+            late = is_late_cancel(self.now(), appt.start, desk.practice.late_cancel_hours, by)
+            done, spots = self._change(desk, appt, Status.CANCELLED, cancel_reason=reason, late_cancel=late)
+            desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason=reason, by=by,
+                          late=late or None)
             return done
 
-    def _change(self, desk: Desk, appt: Appointment, target: Status) -> tuple[Appointment, list[Appointment]]:
-        """Give the appointment its new status, and a visit's spot work the status that follows from it."""
+    def _change(self, desk: Desk, appt: Appointment, target: Status, **extra) -> tuple[Appointment, list[Appointment]]:
+        """Give the appointment its new status (and `extra` changes), and a visit's spot work the status
+        that follows from it."""
         now = self.now()
         spots = desk.spots_of(appt, keep=lambda spot: True)
         for spot in spots:
             if statuses.spot_blocks(target, spot.status):
                 raise Refused(f"{desk.label(appt)} cannot become {target}: its spot work at "
                               f"{spot.start.astimezone(desk.tz):%H:%M} is {spot.status}")
-        done = appt.changed(now, status=target)
+        done = appt.changed(now, status=target, **extra)
         desk.book.put(done)
         moved = []
         for spot in spots:
@@ -198,12 +209,13 @@ class Booking(Area):
             if appt.status != Status.CANCELLED:
                 raise Refused(f"{desk.label(appt)} is {appt.status}, not cancelled")
             now = self.now()
-            group = [appt.changed(now, status=Status.BOOKED)]
+            undone = dict(status=Status.BOOKED, cancel_reason="", late_cancel=False)
+            group = [appt.changed(now, **undone)]
             for spot_id in spot_ids:
                 spot = desk.appointment(spot_id)
                 if spot.visit_id != appt.id or spot.status != Status.CANCELLED:
                     raise Refused(f"{desk.label(spot)} is not cancelled spot work of {desk.label(appt)}")
-                group.append(spot.changed(now, status=Status.BOOKED))
+                group.append(spot.changed(now, **undone))
             ids = {a.id for a in group}
             nearby = [a for a in desk.near(appt.start, appt.end) if a.id not in ids] + group
             snap = desk.snapshot(group, nearby)
@@ -311,6 +323,10 @@ class Booking(Area):
                 d["series"] = a.series_id
             if a.overrides:
                 d["overrides"] = dict(a.overrides)
+            d["confirmed"] = a.confirmed.astimezone(tz).isoformat() if a.confirmed else None
+            if a.status == Status.CANCELLED:
+                d["cancel_reason"] = a.cancel_reason
+                d["late_cancel"] = a.late_cancel
             out.append(d)
         return out
 
@@ -326,9 +342,9 @@ class Booking(Area):
         therapists. Without a client, a stand-in with no flags and no bookings is judged.
         """
         kind = Kind(choice(kind, [Kind.SESSION, Kind.VISIT], "kind"))
-        if kind == Kind.SESSION:
-            modality = choice(modality, MODALITIES, "modality")
         with self.ctx.read() as desk:
+            if kind == Kind.SESSION:
+                modality = choice(modality, desk.practice.modalities, "modality")
             where = desk.find(desk.rooms, room, "room")
             who = desk.find(desk.clients, client, "client") if client else ANYONE
             begin = desk.time(start)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from ..core import clock
 from ..core.clearances import Clearance, by_flag, covering, wording
 from ..core.errors import BadInput, Refused
-from ..core.model import FLAGS, Kind
+from ..core.model import Kind
 from .context import Area
 from .desk import choice, clean_name, clean_text
 
@@ -20,10 +20,10 @@ from .desk import choice, clean_name, clean_text
 class Clearances(Area):
     def add_clearance(self, client: str, flag: str, by: str, until: str | date | None = None,
                       note: str = "") -> Clearance:
-        flag = choice(flag, list(FLAGS), "flag")
         doctor = clean_name(by, "clearing doctor")
         text = clean_text(note, "a clearance note", 1000)
         with self.ctx.write() as desk:
+            flag = choice(flag, desk.practice.flags, "flag")
             who = desk.find(desk.clients, client, "client")
             if flag not in who.flags:
                 flagged = ", ".join(who.flags) or "nothing"
@@ -65,7 +65,8 @@ class Clearances(Area):
             who = desk.find(desk.clients, client, "client")
             day = clock.local_day(desk.time(start), desk.tz)
             held = desk.clearances.matching(lambda d: d.get("client_id") == who.id)
-        return [{"flag": f, "label": FLAGS.get(f, f), "cleared": said}
+            meaning = desk.practice.flags
+        return [{"flag": f, "label": meaning.get(f, f), "cleared": said}
                 for f, said in by_flag(held, who.id, who.flags, day)]
 
     def clearance_note(self, client: str, start: str | datetime, kind: str = Kind.SESSION) -> str:

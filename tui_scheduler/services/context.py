@@ -34,6 +34,7 @@ class Context:
             yield self._batch.desk
             return
         with self.folder.transaction(self.user) as tx:
+            tx.now = self.now()  # the audit log says when by the practice's clock (fixed in tests and demos)
             yield Desk(tx)
 
     @contextmanager
@@ -56,6 +57,7 @@ class Context:
             yield
             return
         with self.folder.transaction(self.user) as tx:
+            tx.now = self.now()
             self._batch.desk = Desk(tx)
             try:
                 yield

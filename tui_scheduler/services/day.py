@@ -13,8 +13,9 @@ from .search import as_day
 
 class DaySheet(Area):
     def day_sheet(self, day: date | str | None = None, therapist: str | None = None) -> list[dict]:
-        """The day in order: check-in time, flags (and the clearance on file for them), referral state,
-        status, billable units, and how many signed versions the note has (0: no note yet)."""
+        """The day in order: check-in time, phone, flags (and the clearance on file for them), referral state,
+        status, billable units, whether the therapist or provider is off then, and how many signed versions
+        the note has (0: no note yet)."""
         with self.ctx.read() as desk:
             the_day = as_day(day) if day else clock.local_day(self.now(), desk.tz)
             lo, hi = clock.day_span(the_day, desk.tz)
@@ -30,9 +31,12 @@ class DaySheet(Area):
             noted = desk.notes.of(a.id for a in appts)
             held = desk.clearances.matching(lambda d: d.get("client_id") in clients)
         rows = self.services.booking.describe(appts)
+        stranded = self.services.hit_by_time_off(the_day)
         for a, row in zip(appts, rows):
             client = clients.get(a.client_id)
             row["check_in"] = (a.start - lead).astimezone(tz).strftime("%H:%M")
+            row["phone"] = client.phone if client else ""
+            row["time_off"] = stranded.get(a.id, "")  # booked while the therapist is off: to be moved
             row["flags"] = list(client.flags) if client else []
             row["payer"] = str(client.payer) if client else ""
             row["referral"] = _referral_state(a, client, allocations.get(a.client_id))

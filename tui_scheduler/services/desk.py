@@ -7,10 +7,12 @@ from datetime import datetime, timedelta, timezone
 from ..core import clock, rules
 from ..core.authorizations import Allocation, allocate
 from ..core.clearances import Clearance
+from ..core.closures import Closure
 from ..core.feeds import Feed
 from ..core.errors import BadInput, NeedsOverride, Refused
 from ..core.model import Appointment, Client, Kind, Practice, Referral, Room, Staff, Status, WaitEntry, iso
 from ..core.sync import CalDavAccount, SyncedCalendar
+from ..core.reminders import Message, Sending
 from ..store.folder import Transaction
 from ..store.notes import NoteBook
 from ..store.tables import AppointmentBook, Records
@@ -79,7 +81,17 @@ class Desk:
         self.notes = NoteBook(tx)
         self.caldav = Records(tx, CalDavAccount)
         self.synced = Records(tx, SyncedCalendar)
+        self.closures = Records(tx, Closure)
+        self.sending = Records(tx, Sending)
+        self.outbox = Records(tx, Message)
         self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
+
+    def save_practice(self, practice: Practice) -> None:
+        """The practice is one record per folder: replaced whole."""
+        table = Records(self.tx, Practice).table
+        table.truncate()
+        table.insert(practice.to_dict())
+        self.practice = practice
 
     def time(self, value: str | datetime) -> datetime:
         if isinstance(value, datetime):
@@ -181,7 +193,14 @@ class Desk:
             nearby=nearby,
             client_history=list(by_id.values()),
             clearances=self.clearances.matching(lambda d: d.get("client_id") in clients),
+            closures=self.closures.all(),
         )
+
+    def booked_between(self, start: datetime, end: datetime) -> list[Appointment]:
+        """Appointments still to happen (booked or checked in) overlapping [start, end), in time order."""
+        found = self.book.between(start, end, clock.months_between(start, end, self.tz))
+        return sorted((a for a in found if a.status in (Status.BOOKED, Status.ARRIVED)),
+                      key=lambda a: (a.start, a.kind != Kind.VISIT, a.id))
 
     def names(self) -> dict[str, str]:
         """id -> name for everyone and every room, to print appointments."""

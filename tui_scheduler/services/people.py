@@ -9,7 +9,8 @@ from datetime import date, datetime
 from ..core import clock, superbill
 from ..core.errors import BadInput, Refused
 from ..core.hours import WeeklyHours
-from ..core.model import FLAGS, MODALITIES, PRESSURES, Client, Payer, Referral, Role, Room, RoomKind, Staff, TimeOff
+from ..core.model import PRESSURES, Client, Payer, Referral, Role, Room, RoomKind, Staff
+from ..core.reminders import REMIND_BY
 from .context import Area
 from .desk import choice, clean_name, clean_text
 
@@ -71,10 +72,10 @@ class People(Area):
         name = clean_name(name, "staff member")
         ids = _provider_ids(npi, license)
         role = Role(choice(role, list(Role), "role"))
-        mods = tuple(dict.fromkeys(choice(m, MODALITIES, "modality") for m in modalities))
-        if mods and role != Role.THERAPIST:
-            raise BadInput(f"only massage therapists carry massage certifications, not a {role}")
         with self.ctx.write() as desk:
+            mods = tuple(dict.fromkeys(choice(m, desk.practice.modalities, "modality") for m in modalities))
+            if mods and role != Role.THERAPIST:
+                raise BadInput(f"only massage therapists carry massage certifications, not a {role}")
             if any(str(d.get("name", "")).casefold() == name.casefold() for d in desk.staff.raw()):
                 raise Refused(f"there is already a staff member called {name!r}")
             week = WeeklyHours.parse(list(hours)) if hours else desk.practice.hours
@@ -92,7 +93,8 @@ class People(Area):
             if busy_calendar is not None:  # "" stops taking time off from a calendar
                 changes["busy_calendar"] = clean_text(busy_calendar, "--busy-calendar", 1000)
             if modalities is not None:
-                changes["modalities"] = tuple(dict.fromkeys(choice(m, MODALITIES, "modality") for m in modalities))
+                changes["modalities"] = tuple(dict.fromkeys(choice(m, desk.practice.modalities, "modality")
+                                                            for m in modalities))
             if hours is not None:
                 changes["hours"] = WeeklyHours.parse(list(hours)) if hours else desk.practice.hours
             if active is not None:
@@ -102,19 +104,9 @@ class People(Area):
             desk.tx.audit("staff-edit", id=person.id, changes=sorted(changes))
         return person
 
-    def add_time_off(self, who: str, start: str | datetime, end: str | datetime, reason: str = "") -> Staff:
-        with self.ctx.write() as desk:
-            person = desk.find(desk.staff, who, "staff member")
-            lo, hi = desk.time(start), desk.time(end)
-            if hi <= lo:
-                raise BadInput("time off must end after it starts")
-            person = replace(person, time_off=(*person.time_off, TimeOff(lo, hi, clean_text(reason, "the reason", 200))))
-            desk.staff.put(person)
-            desk.tx.audit("time-off", id=person.id, start=lo.isoformat(), end=hi.isoformat(), reason=reason)
-        return person
-
     def add_client(self, name: str, payer: str = "self-pay", flags=(), phone: str = "", email: str = "",
-                   pressure: str = "", notes: str = "", dob: str | date | None = None, address: str = "") -> Client:
+                   pressure: str = "", notes: str = "", remind_by: str = "", dob: str | date | None = None,
+                   address: str = "") -> Client:
         name = clean_name(name, "client")
         client = Client(
             id="",
@@ -122,16 +114,18 @@ class People(Area):
             payer=Payer(choice(payer, list(Payer), "payer")),
             phone=clean_text(phone, "a phone number", 40),
             email=clean_text(email, "an email address", 200),
-            flags=tuple(dict.fromkeys(choice(f, list(FLAGS), "flag") for f in flags)),
             pressure=choice(pressure, PRESSURES, "pressure") if pressure else "",
             notes=clean_text(notes, "the notes", 2000),
+            remind_by=choice(remind_by, REMIND_BY, "way to remind") if remind_by else "",
             dob=_birth_date(dob, self.now()),
             address=clean_text(address, "an address", 300),
         )
         with self.ctx.write() as desk:
-            client = replace(client, id=desk.clients.new_id("c"))
+            client = replace(client, id=desk.clients.new_id("c"),
+                             flags=tuple(dict.fromkeys(choice(f, desk.practice.flags, "flag") for f in flags)))
             desk.clients.put(client)
-            desk.tx.audit("client-add", id=client.id, payer=client.payer, flags=list(client.flags))
+            # flags are health information: the audit log says a client was added, not what they have
+            desk.tx.audit("client-add", id=client.id, payer=client.payer)
         return client
 
     def update_client(self, who: str, **changes) -> Client:
@@ -146,7 +140,9 @@ class People(Area):
                 elif key == "payer":
                     clean[key] = Payer(choice(value, list(Payer), "payer"))
                 elif key == "flags":
-                    clean[key] = tuple(dict.fromkeys(choice(f, list(FLAGS), "flag") for f in value))
+                    clean[key] = tuple(dict.fromkeys(choice(f, desk.practice.flags, "flag") for f in value))
+                elif key == "remind_by":
+                    clean[key] = choice(value, REMIND_BY, "way to remind") if value else ""
                 elif key == "pressure":
                     clean[key] = choice(value, PRESSURES, "pressure") if value else ""
                 elif key in ("phone", "email", "notes"):

@@ -36,8 +36,8 @@ class PracticeSetup(Area):
 
     def update_practice(self, *, name: str | None = None, hours=None, turnover_minutes: int | None = None,
                         checkin_lead_minutes: int | None = None, no_show_uses_visit: bool | None = None,
-                        phone: str | None = None, address: str | None = None, tax_id: str | None = None,
-                        fees=()) -> Practice:
+                        phone: str | None = None, late_cancel_hours: int | None = None, address: str | None = None,
+                        tax_id: str | None = None, fees=()) -> Practice:
         """`fees`: 'CODE=AMOUNT' texts (97124=30.00), each setting that code's fee per unit."""
         with self.ctx.write() as desk:
             changes = {}
@@ -53,6 +53,10 @@ class PracticeSetup(Area):
                     changes[key] = value
             if phone is not None:
                 changes["phone"] = clean_text(phone, "phone number", 40)
+            if late_cancel_hours is not None:
+                if not isinstance(late_cancel_hours, int) or not 0 <= late_cancel_hours <= 336:
+                    raise BadInput("the late-cancel window is 0 to 336 hours")
+                changes["late_cancel_hours"] = late_cancel_hours
             if address is not None:
                 changes["address"] = clean_text(address, "the address", 300)
             if tax_id is not None:
@@ -62,9 +66,7 @@ class PracticeSetup(Area):
             if no_show_uses_visit is not None:
                 changes["no_show_uses_visit"] = no_show_uses_visit
             practice = replace(desk.practice, **changes)
-            table = Records(desk.tx, Practice).table
-            table.truncate()
-            table.insert(practice.to_dict())
+            desk.save_practice(practice)
             desk.tx.audit("practice-edit", changes=sorted(changes))
             return practice
 

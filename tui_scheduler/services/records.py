@@ -73,8 +73,9 @@ class ClinicalRecord(Area):
         `client`: contact, payer, date of birth, address, pressure, the client's own notes.
         `flags`: each flag with the clearance covering it today ('' when none does).
         `clearances`, `referrals` (visits used and left), `next` (booked and arrived, soonest first),
-        `history` (everything else since `since`, newest first, each with units and whether it has a
-        note), `attendance` (no-shows and late cancellations since `since`; default a year back).
+        `history` (everything else since `since`, default a year back, newest first, each with units and
+        whether it has a note), `attendance` (no-shows and late cancels in the last 12 months, as the
+        booking form counts them).
         """
         with self.ctx.read() as desk:
             who = desk.find(desk.clients, client, "client")
@@ -99,15 +100,14 @@ class ClinicalRecord(Area):
             "referrals": self.services.treatment.referral_standings(client=who.id),
             "next": rows[:len(coming)],
             "history": rows[len(coming):],
-            "attendance": _attendance(past, first),
+            "attendance": _attendance(self.services.attendance_records.client_attendance(who.id)),
             "since": first.isoformat(),
         }
 
-def _attendance(past: list[Appointment], since: date) -> dict:
-    """No-shows since `since` (a visit's spot work goes with it, so it is not counted twice); late
-    cancellations are not recorded yet."""
-    no_shows = sum(1 for a in past if a.status == Status.NO_SHOW and a.kind != Kind.SPOT)
-    return {"since": since.isoformat(), "no_shows": no_shows, "late_cancels": None}
+def _attendance(record) -> dict:
+    return {"months": record.months, "appointments": record.appointments, "no_shows": len(record.no_shows),
+            "late_cancels": len(record.late_cancels), "missed": [a.id for a in record.no_shows + record.late_cancels],
+            "text": record.text}
 
 
 def _upcoming(a: Appointment, now: datetime) -> bool:

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from ..core import clock, rules
 from ..core.errors import Refused
-from ..core.model import MODALITIES, Appointment, Client, Kind, RoomKind, Status
+from ..core.model import Appointment, Client, Kind, RoomKind, Status
 from .desk import ANYONE, Desk, choice
 
 # Searching further than this for a free slot is not a search a front desk wants to wait for.
@@ -20,7 +20,7 @@ HORIZON_DAYS = 92
 def search_inputs(desk: Desk, now: datetime, modality, therapist, room, client):
     """The modality, the therapists (the client's usual one first), the massage rooms, and the client."""
     if modality:
-        modality = choice(modality, MODALITIES, "modality")
+        modality = choice(modality, desk.practice.modalities, "modality")
     people = [s for s in desk.staff.all() if s.is_therapist and s.active
               and (modality is None or modality in s.modalities)]
     if therapist:

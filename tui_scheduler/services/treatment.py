@@ -8,12 +8,16 @@ from datetime import date, datetime, time, timedelta
 
 from ..core import clock, rules
 from ..core.authorizations import admit
+from ..core.closures import closure_on
 from ..core.errors import BadInput, Refused
-from ..core.model import MODALITIES, Appointment, Kind, RoomKind, Status
+from ..core.model import Appointment, Kind, RoomKind, Status
 from ..core.slots import Slot, free_on_day
 from .context import Area
 from .desk import choice
 from .search import HORIZON_DAYS, as_day, day_snapshot, search_inputs
+
+# A series date inside a closure is offered the next open day; closures longer than this are not looked past.
+_LOOK_PAST_CLOSURES = 31
 
 
 @dataclass
@@ -132,8 +136,8 @@ class Treatment(Area):
             raise BadInput("a series has 1 to 52 visits")
         if not 1 <= every_days <= 90:
             raise BadInput("--every is 1d to 90d")
-        modality = choice(modality, MODALITIES, "modality")
         with self.ctx.read() as desk:
+            modality = choice(modality, desk.practice.modalities, "modality")
             who = desk.find(desk.clients, client, "client")
             person = desk.find(desk.staff, therapist, "therapist")
             where = desk.find(desk.rooms, room, "room")
@@ -174,10 +178,14 @@ class Treatment(Area):
         return item
 
     def _nearest(self, desk, who, person, rooms, modality, minutes, day, wanted, planned) -> Slot | None:
+        """The free time nearest `wanted` on its day or the next open day (a closure is skipped over)."""
         now = self.now()
-        for d in (day, day + timedelta(days=1)):
+        closures = desk.closures.all()
+        open_days = [d for d in (day + timedelta(days=i) for i in range(_LOOK_PAST_CLOSURES))
+                     if not closure_on(closures, d)]
+        for d in open_days[:2]:
             snap = day_snapshot(desk, d, who, planned)
-            near = wanted if d == day else wanted + timedelta(days=1)
+            near = wanted + (d - day)
             found = free_on_day(snap, d, minutes, modality, who.id, [person], rooms, now, 1, near=near)
             if found:
                 return found[0]
@@ -194,7 +202,7 @@ class Treatment(Area):
             if stuck:
                 with self.ctx.read() as desk:
                     day = clock.describe(stuck[0].start, desk.tz)
-                raise Refused(f"{day}: {stuck[0].blocking[0].message}; no free time that day or the next")
+                raise Refused(f"{day}: {stuck[0].blocking[0].message}; no free time that day or the next open day")
             series_id = f"series-{uuid.uuid4().hex[:8]}"
             booked = []
             for item in plan:
@@ -204,7 +212,7 @@ class Treatment(Area):
                                                 override=override, series_id=series_id))
             return booked
 
-    def cancel_rest_of_series(self, appt_id: str, reason: str = "") -> list[Appointment]:
+    def cancel_rest_of_series(self, appt_id: str, reason: str = "", by: str = "client") -> list[Appointment]:
         """Cancel this appointment and every later one of its series that is still booked."""
         with self.ctx.batch():
             with self.ctx.read() as desk:
@@ -215,5 +223,5 @@ class Treatment(Area):
                 rest = sorted((a for a in desk.book.in_months(months)
                                if a.series_id == appt.series_id and a.start >= appt.start
                                and a.status == Status.BOOKED), key=lambda a: a.start)
-            return [self.services.booking.cancel(a.id, reason) for a in rest]
+            return [self.services.booking.cancel(a.id, reason, by) for a in rest]
 

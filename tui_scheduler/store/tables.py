@@ -16,11 +16,13 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from ..core.closures import Closure
 from ..core.errors import DataFolderError
 from ..core.clearances import Clearance
 from ..core.feeds import Feed
 from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry, iso, load_record
 from ..core.sync import CalDavAccount, SyncedCalendar
+from ..core.reminders import Message, Sending
 from .folder import Transaction
 
 R = TypeVar("R")
@@ -37,6 +39,9 @@ FILES = {
     Clearance: ("clearances.json", "clearances"),
     CalDavAccount: ("caldav.json", "caldav"),
     SyncedCalendar: ("caldav-calendars.json", "calendars"),
+    Closure: ("closures.json", "closures"),
+    Sending: ("sending.json", "sending"),
+    Message: ("outbox.json", "outbox"),
 }
 MOVED = "moved.json"
 _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")  # what model.iso() writes

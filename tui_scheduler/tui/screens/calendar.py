@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,19 +19,26 @@ from ...core import clock
 from ...core.errors import NeedsOverride, SchedulerError
 from ...core.model import Appointment, Kind, Room, Staff, Status
 from ...services import Scheduler
-from ..widgets.blocks import STATUS_LETTER, Column, Layout, place, row_bounds
+from ..widgets.blocks import STATUS_LETTER, Column, Layout, name_forms, place, row_bounds
 from ..widgets.calendar import CalendarGrid
-from ..widgets.keyline import KeyLine
-from .details import DetailsScreen
-from .prompts import ConfirmScreen, DatePrompt, Filters, FilterScreen, OverrideScreen
+from ..widgets.keyline import Hint, KeyLine
+from ..widgets.topbar import TopBar
 from .live import Live
+
+if TYPE_CHECKING:
+    from .prompts import Filters
 
 # set_status walks back one step at a time; a fulfilment straight from booked goes back through arrived
 _BACK = {(Status.FULFILLED, Status.BOOKED): (Status.ARRIVED, Status.BOOKED)}
+_STATUS_VERB = {"arrived": "check in", "fulfilled": "mark done", "no-show": "mark as a no-show"}
+_STATUS_DONE = {"arrived": "Checked in {}", "fulfilled": "Done: {}", "no-show": "No-show: {}"}
 
 
-@dataclass(frozen=True)
-class Change:
+def _key(key: str, action: str, description: str, id: str, tooltip: str = "") -> Binding:
+    return Binding(key, action, description, show=False, id=id, tooltip=tooltip)
+
+
+class Change(NamedTuple):
     """This user's last change, and what taking it back needs."""
 
     what: str  # book, cancel, move, status
@@ -51,39 +60,54 @@ class Period:
     staff: list[Staff] = field(default_factory=list)
 
 
+class _AllShown:
+    """The calendar before anyone filters it: the filter dialog (and its module) is loaded on `f`."""
+
+    therapist = room = modality = None
+
+    def keeps(self, appt: Appointment) -> bool:
+        return True
+
+    def describe(self, names: dict[str, str]) -> str:
+        return ""
+
+
 class CalendarScreen(Live, Screen):
+    # The key line, not Textual's footer, says which of these matter where the cursor is: see _show_keys.
     BINDINGS = [
-        Binding("b", "book('session')", "Book", id="book.session", tooltip="Book a massage session here"),
-        Binding("v", "book('visit')", "Visit", id="book.visit", tooltip="Book a chiropractic or PT visit here"),
-        Binding("s", "spot", "Spot", id="book.spot", tooltip="Spot work inside the visit under the cursor"),
-        Binding("enter", "details", "Open", id="appt.details", tooltip="The appointment under the cursor"),
-        Binding("m", "move", "Move", id="appt.move", tooltip="Move the appointment, then Enter on its new slot"),
-        Binding("u", "undo", "Undo", id="appt.undo", tooltip="Take back your own last change"),
-        Binding("a", "status('arrived')", "Check in", show=False, id="appt.arrived"),
-        Binding("d", "status('fulfilled')", "Done", show=False, id="appt.fulfilled", tooltip="Mark fulfilled"),
-        Binding("o", "status('no-show')", "No-show", show=False, id="appt.no_show"),
-        Binding("x", "cancel_appointment", "Cancel appt", show=False, id="appt.cancel"),
-        Binding("X", "cancel_series", "Cancel rest of series", show=False, id="appt.cancel_series",
-                tooltip="This session and the later ones of its series"),
-        Binding("S", "series", "Series", show=False, id="book.series", tooltip="Plan and book a series of sessions"),
-        Binding("escape", "stop_moving", "Stop moving", show=False, id="appt.stop_moving"),
-        Binding("w", "toggle_week", "Day/Week", id="view.week"),
-        Binding("r", "toggle_columns", "Rooms/Staff", id="view.columns"),
-        Binding("f", "filter", "Filter", show=False, id="view.filter", tooltip="By therapist, room or modality"),
-        Binding("n", "step(1)", "Next", show=False, id="nav.next", tooltip="Next day (week in the week view)"),
-        Binding("p", "step(-1)", "Previous", show=False, id="nav.prev", tooltip="Previous day or week"),
-        Binding("N", "step_week(1)", "Next week", show=False, id="nav.next_week"),
-        Binding("P", "step_week(-1)", "Previous week", show=False, id="nav.prev_week"),
-        Binding("t", "today", "Today", show=False, id="nav.today"),
-        Binding("g", "go_to_date", "Go to date", show=False, id="nav.date"),
-        Binding("c", "clients", "Clients", show=False, id="screen.clients"),
-        Binding("T", "team", "Staff & rooms", show=False, id="screen.team"),
-        Binding("W", "waitlist", "Waitlist", show=False, id="screen.waitlist"),
-        Binding("D", "day_sheet", "Day sheet", show=False, id="screen.day",
-                tooltip="The shown day in order: check-in, flags, referral, units"),
+        _key("b", "book('session')", "Book", id="book.session", tooltip="Book a massage session here"),
+        _key("v", "book('visit')", "Visit", id="book.visit", tooltip="Book a chiropractic or PT visit here"),
+        _key("s", "spot", "Spot", id="book.spot", tooltip="Spot work inside the visit under the cursor"),
+        _key("enter", "details", "Open", id="appt.details", tooltip="The appointment under the cursor"),
+        _key("m", "move", "Move", id="appt.move", tooltip="Move the appointment, then Enter on its new slot"),
+        _key("u", "undo", "Undo", id="appt.undo", tooltip="Take back your own last change"),
+        _key("a", "status('arrived')", "Check in", id="appt.arrived"),
+        _key("d", "status('fulfilled')", "Done", id="appt.fulfilled", tooltip="Mark fulfilled"),
+        _key("o", "status('no-show')", "No-show", id="appt.no_show"),
+        _key("x", "cancel_appointment", "Cancel appt", id="appt.cancel", tooltip="Asks for the reason"),
+        _key("X", "cancel_series", "Cancel rest of series", id="appt.cancel_series",
+             tooltip="This session and the later ones of its series"),
+        _key("S", "series", "Series", id="book.series", tooltip="Plan and book a series of sessions"),
+        _key("escape", "stop_moving", "Stop moving", id="appt.stop_moving"),
+        _key("w", "toggle_week", "Day/Week", id="view.week"),
+        _key("r", "toggle_columns", "Rooms/Staff", id="view.columns"),
+        _key("left_square_bracket", "page(-1)", "Previous rooms or staff", id="view.prev_columns",
+             tooltip="When not every room or staff member fits"),
+        _key("right_square_bracket", "page(1)", "Next rooms or staff", id="view.next_columns",
+             tooltip="When not every room or staff member fits"),
+        _key("f", "filter", "Filter", id="view.filter", tooltip="By therapist, room or modality"),
+        _key("n", "step(1)", "Next", id="nav.next", tooltip="Next day (week in the week view)"),
+        _key("p", "step(-1)", "Previous", id="nav.prev", tooltip="Previous day or week"),
+        _key("N", "step_week(1)", "Next week", id="nav.next_week"),
+        _key("P", "step_week(-1)", "Previous week", id="nav.prev_week"),
+        _key("t", "today", "Today", id="nav.today"),
+        _key("g", "go_to_date", "Go to date", id="nav.date"),
+        _key("c", "clients", "Clients", id="screen.clients"),
+        _key("T", "team", "Staff & rooms", id="screen.team"),
+        _key("W", "waitlist", "Waitlist", id="screen.waitlist"),
+        _key("D", "day_sheet", "Day sheet", id="screen.day",
+             tooltip="The shown day in order: check-in, flags, referral, units"),
     ]
-    # actions that need an appointment under the cursor
-    _ON_APPOINTMENT = {"details", "status", "cancel_appointment", "cancel_series", "spot"}
 
     class Ready(Message):
         """The first period is on screen."""
@@ -96,7 +120,7 @@ class CalendarScreen(Live, Screen):
         self.anchor = clock.local_day(scheduler.now(), self.tz)
         self.week = False
         self.by_room = True
-        self.filters = Filters()
+        self.filters: Filters | _AllShown = _AllShown()
         self.last_change: Change | None = None
         self.moving: Appointment | None = None
         self.period: Period | None = None
@@ -105,11 +129,11 @@ class CalendarScreen(Live, Screen):
         # the periods next to the one shown, read ahead in the loading worker: (days, by_room, filters,
         # revision stamp) -> Period, so paging a day or week on shows at once
         self._ahead: dict[tuple, Period] = {}
-        self._footer_for: tuple | None = None  # what the footer's bindings were last worked out for
         self._generation = 0  # which period on screen a read-ahead was started for
+        self._away = False  # another screen was in front since the calendar was last shown
 
     def compose(self) -> ComposeResult:
-        yield Static(id="topbar")
+        yield TopBar(id="topbar")
         yield CalendarGrid(id="grid")
         yield Static(id="info")
         yield KeyLine()
@@ -120,7 +144,13 @@ class CalendarScreen(Live, Screen):
 
     def on_mount(self) -> None:
         self.grid.focus()
-        self.reload("now")
+        self._cursor_wish = "now"
+        # The first period is read here, not in a worker: nothing can be done before it is on screen, and
+        # a worker thread would only compete with the first layout for the interpreter.
+        try:
+            self._show(self.read_period(self.days(), self.by_room, self.filters))
+        except SchedulerError as exc:  # a damaged file or a busy folder: said; the next change reads again
+            self.notify(exc.reason, severity="error", timeout=10)
         self.watch(self.app, "waitlist_fits", self._show_top, init=False)
 
     # --- loading ---------------------------------------------------------------------------------
@@ -147,9 +177,13 @@ class CalendarScreen(Live, Screen):
         """False while the screen is being built or taken down (a load may finish just then)."""
         return bool(self.query(CalendarGrid))
 
+    def on_screen_suspend(self) -> None:
+        self._away = True
+
     def on_screen_resume(self) -> None:
         # back from clients or staff & rooms: show what was changed there without waiting for the poll
-        if self.period is not None:
+        # (not on the first showing: on_mount has just read the period)
+        if self._away and self.period is not None:
             self.reload()
 
     def on_data_changed(self, changed: bool) -> None:
@@ -243,17 +277,22 @@ class CalendarScreen(Live, Screen):
 
     def _show_top(self) -> None:
         days = self.days()
+        first, last = days[0], days[-1]
         if self.week:
-            when = f"Week {days[0]:%V}: {days[0]:%a %d %b} – {days[-1]:%a %d %b %Y}"
+            dates = (f"Week {first:%V}: {first:%a %d %b} – {last:%a %d %b %Y}",
+                     f"Week {first:%V}: {first:%d %b} – {last:%d %b}", f"Week {first:%V}")
         else:
-            when = f"{days[0]:%A %d %B %Y}"
+            dates = (f"{first:%A %d %B %Y}", f"{first:%a %d %b %Y}", f"{first:%a %d %b}")
         names = self.period.names if self.period else {}
-        shown = "by room" if self.by_room else "by staff"
-        filters = self.filters.describe(names)
+        view = f"{'week' if self.week else 'day'} · by {'room' if self.by_room else 'staff'}"
+        grid = self.grid
+        if grid.paged:
+            shown, every = grid.first_column + 1, len(grid.placed.columns)
+            end = shown + grid.per_page - 1
+            view += f" {shown}{f'-{end}' if end > shown else ''} of {every}"
         fits = len(self.app.waitlist_fits)
-        badge = f"[b reverse $warning] Waitlist: {fits} fit [/] " if fits else ""
-        self.query_one("#topbar", Static).update(
-            badge + f"[b]{self.practice.name}[/b] │ {when} │ {shown}" + (f" │ only {filters}" if filters else ""))
+        self.query_one(TopBar).show(self.practice.name, dates, view, self.filters.describe(names),
+                                    f"Waitlist: {fits} fit" if fits else "")
 
     def _show_info(self) -> None:
         grid = self.grid
@@ -261,21 +300,41 @@ class CalendarScreen(Live, Screen):
         if slot is None or self.period is None:
             return
         appt = grid.appointment_at_cursor()
+        info = self.query_one("#info", Static)
         if self.moving is not None:
-            target = self._slot_text()
-            text = f"[b]Moving[/b] {self._label(self.moving)} → {target}: Enter to move here, Esc to stop"
+            text = self._move_hint(info.content_size.width)
         elif appt is not None:
-            text = self._summary(appt)
+            text = Text(self._summary(appt))
         else:
             names = self.period.names
             cell = slot.cell
             busy = " · turnover (room being readied)" if cell is not None and cell.turnover else ""
-            text = f"{self._slot_text()} · {names.get(slot.column_id, '')}{busy}"
-        self.query_one("#info", Static).update(text)
+            text = Text(f"{self._slot_text()} · {names.get(slot.column_id, '')}{busy}")
+        info.update(text)
+        self._show_keys()
+
+    def _move_hint(self, width: int) -> Text:
+        """What is being moved where, and the two keys, whole: the names give way first."""
+        a, target = self.moving, self._slot_text()
+        keys = ": Enter to move here, Esc to stop"
+        client = self.period.names.get(a.client_id, "?") if self.period else "?"
+        for who in (*name_forms(client), ""):
+            moving = f"Moving {who} {a.start.astimezone(self.tz):%a %H:%M} → {target}" if who else f"→ {target}"
+            if len(moving + keys) <= width:
+                break
+        text = Text(moving + keys)
+        text.stylize("bold", 0, len("Moving") if who else 1)
+        return text
 
     def _slot_text(self) -> str:
         slot = self.grid.slot
         return f"{slot.day:%a %d %b} {slot.minute // 60:02d}:{slot.minute % 60:02d}"
+
+    def on_resize(self) -> None:
+        # how many rooms or staff fit changed: the page in the top bar, the move hint, the keys
+        if self.period is not None:
+            self.call_after_refresh(self._show_top)
+            self.call_after_refresh(self._show_info)
 
     def _summary(self, a: Appointment) -> str:
         names = self.period.names
@@ -283,7 +342,7 @@ class CalendarScreen(Live, Screen):
         what = a.modality or str(a.kind)
         if a.kind == Kind.SPOT:
             what = f"spot {what}" + (f" ({a.region})" if a.region else "")
-        return (f"{when} [b]{STATUS_LETTER[a.status]}[/b] {a.status} · {names.get(a.client_id, '?')} · {what} · "
+        return (f"{when} {STATUS_LETTER[a.status]} {a.status} · {names.get(a.client_id, '?')} · {what} · "
                 f"{names.get(a.staff_id, '?')} · {names.get(a.room_id, '?')}")
 
     def _label(self, a: Appointment) -> str:
@@ -294,30 +353,53 @@ class CalendarScreen(Live, Screen):
         if self.week and message.slot is not None:
             self.anchor = message.slot.day
         self._show_info()
-        # the footer is rebuilt on every refresh (tens of ms): only when what check_action says changes
+
+    def _show_keys(self) -> None:
+        """The key line: what can be done right here first, then the way to everything else."""
         appt = self.grid.appointment_at_cursor()
-        shown = (appt is None, appt is not None and appt.kind in (Kind.VISIT, Kind.SPOT),
-                 appt is not None and appt.series_id is not None and appt.status == Status.BOOKED)
-        if shown != self._footer_for:
-            self._footer_for = shown
-            self.refresh_bindings()
+        if self.moving is not None:
+            here = [Hint(("appt.details",), "Move here"), Hint(("appt.stop_moving",), "Stop moving")]
+        elif appt is not None:
+            here = [Hint(("appt.arrived",), "Check in"), Hint(("appt.fulfilled",), "Done"),
+                    Hint(("appt.no_show",), "No-show"), Hint(("appt.cancel",), "Cancel"),
+                    Hint(("appt.move",), "Move")]
+            if appt.kind in (Kind.VISIT, Kind.SPOT):
+                here.append(Hint(("book.spot",), "Spot"))
+            if appt.series_id is not None and appt.status == Status.BOOKED:
+                here.append(Hint(("appt.cancel_series",), "Rest of series"))
+            here.append(Hint(("appt.details",), "Open"))
+        else:
+            here = [Hint(("book.session",), "Book"), Hint(("book.visit",), "Visit"), Hint(("book.series",), "Series")]
+        if self.grid.paged:
+            here.append(Hint(("view.prev_columns", "view.next_columns"), "More rooms" if self.by_room else "More staff"))
+        always = (Hint(("appt.undo",), "Undo"), Hint(("screen.day",), "Day sheet"),
+                  Hint(("screen.waitlist",), "Waitlist"), Hint(("screen.clients",), "Clients"),
+                  Hint(("screen.team",), "Staff & rooms"), Hint(("view.filter",), "Filter"),
+                  Hint(("nav.date",), "Go to date"), Hint(("nav.today",), "Today"),
+                  Hint(("view.week",), "Day view" if self.week else "Week view"),
+                  Hint(("view.columns",), "By staff" if self.by_room else "By room"), Hint(("app.quit",), "Quit"))
+        self.query_one(KeyLine).show(tuple(here), always)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Appointment actions show in the footer only on an appointment; spot work only on a visit."""
-        if self.period is None or not self.showing:
-            return True
+        """Every key acts or says why it cannot (see _appointment_for); Esc only stops a move."""
         if action == "stop_moving":
             return self.moving is not None
-        if self.moving is not None and action in ("details", "move"):
-            return True
-        if action in self._ON_APPOINTMENT or action == "move":
-            appt = self.grid.appointment_at_cursor()
-            if action == "spot":
-                return appt is not None and appt.kind in (Kind.VISIT, Kind.SPOT)
-            if action == "cancel_series":
-                return appt is not None and appt.series_id is not None and appt.status == Status.BOOKED
-            return appt is not None
         return True
+
+    def _where(self) -> str:
+        slot = self.grid.slot
+        names = self.period.names if self.period else {}
+        return f"{self._slot_text()} in {names.get(slot.column_id, '?')}"
+
+    def _appointment_for(self, doing: str) -> Appointment | None:
+        """The appointment under the cursor, or a one-line note that there is none to act on."""
+        appt = self.grid.appointment_at_cursor() if self.period is not None else None
+        if appt is None and self.period is not None:
+            slot = self.grid.slot
+            readied = " (the room is being readied)" if slot.cell is not None and slot.cell.turnover else ""
+            self.notify(f"Nothing booked at {self._where()}{readied} to {doing}: put the cursor on an "
+                        "appointment", severity="warning")
+        return appt
 
     # --- navigation ------------------------------------------------------------------------------
 
@@ -340,6 +422,8 @@ class CalendarScreen(Live, Screen):
                 per_day = self._column_count()
                 x, row = self.grid.cursor
                 self.reload(((day.weekday() if self.week else 0) * per_day + x % per_day, row))
+
+        from .prompts import DatePrompt
 
         self.app.push_screen(DatePrompt(self.anchor), go)
 
@@ -365,6 +449,14 @@ class CalendarScreen(Live, Screen):
             return max(1, sum(1 for r in self.period.rooms if r.active and self.filters.room in (None, r.id)))
         return max(1, sum(1 for s in self.period.staff if s.active and self.filters.therapist in (None, s.id)))
 
+    def action_page(self, step: int) -> None:
+        if not self.grid.paged:
+            every = "room" if self.by_room else "staff member"
+            self.notify(f"Every {every} is on screen already", severity="information")
+            return
+        self.grid.page(step)
+        self._show_top()
+
     def action_filter(self) -> None:
         def chosen(filters: Filters | None) -> None:
             if filters is not None:
@@ -372,6 +464,8 @@ class CalendarScreen(Live, Screen):
                 self.reload((0, self.grid.cursor[1]))
 
         period = self.period
+        from .prompts import FilterScreen
+
         self.app.push_screen(FilterScreen(self.filters, period.rooms, period.staff), chosen)
 
     def action_clients(self) -> None:
@@ -452,13 +546,13 @@ class CalendarScreen(Live, Screen):
     def action_spot(self) -> None:
         from .booking import SpotScreen
 
-        appt = self.grid.appointment_at_cursor()
+        appt = self._appointment_for("add spot work to")
         if appt is None:
             return
         visit = self.period.appointments.get(appt.visit_id) if appt.kind == Kind.SPOT else appt
         if visit is None or visit.kind != Kind.VISIT:
-            self.notify("spot work goes inside a chiropractic or physical-therapy visit: put the cursor on one",
-                        severity="warning")
+            self.notify(f"Spot work goes inside a chiropractic or PT visit; {self._label(appt)} is a massage "
+                        "session", severity="warning")
             return
         try:
             openings = self.scheduler.spot_openings(visit.id)
@@ -481,10 +575,12 @@ class CalendarScreen(Live, Screen):
             return None
 
     def action_details(self) -> None:
+        from .details import DetailsScreen
+
         if self.moving is not None:
             self.drop_moving()
             return
-        appt = self.grid.appointment_at_cursor()
+        appt = self._appointment_for("open")
         if appt is None:
             return
 
@@ -496,50 +592,74 @@ class CalendarScreen(Live, Screen):
         self.app.push_screen(DetailsScreen(self.scheduler, appt, spots, self.period.names), chosen)
 
     def action_status(self, status: str) -> None:
-        appt = self.grid.appointment_at_cursor()
+        appt = self._appointment_for(_STATUS_VERB[status])
         if appt is None:
             return
         done = self._write(self.scheduler.set_status, appt.id, status)
         if done is not None:
-            self.last_change = Change("status", appt.id, f"{status} of {self._label(appt)}",
-                                      was_status=appt.status)
-            self.notify(f"{self._label(appt)}: {status}")
+            label = self._label(appt)
+            self.last_change = Change("status", appt.id, f"{status} of {label}", was_status=appt.status)
+            self.notify(_STATUS_DONE[status].format(label))
             self.reload(("appt", appt.id))
 
     def action_cancel_appointment(self) -> None:
-        appt = self.grid.appointment_at_cursor()
+        from .cancel import CancelScreen
+
+        appt = self._appointment_for("cancel")
         if appt is None:
             return
         # the spot work a visit takes with it, so that undo can bring it back too
-        spots = tuple(a.id for a in self.period.appointments.values()
-                      if a.visit_id == appt.id and a.status == Status.BOOKED)
-        if self._write(self.scheduler.cancel, appt.id, "cancelled at the front desk") is not None:
-            self.last_change = Change("cancel", appt.id, f"cancellation of {self._label(appt)}", spot_ids=spots)
-            self.notify(f"Cancelled {self._label(appt)} (u to undo)")
-            self.reload()
-
-    def action_cancel_series(self) -> None:
-        appt = self.grid.appointment_at_cursor()
-        if appt is None or not appt.series_id:
-            return
+        spots = [a for a in self.period.appointments.values() if a.visit_id == appt.id and a.status == Status.BOOKED]
+        names = self.period.names
+        note = ("Its spot work goes with it: " + ", ".join(
+            f"{names.get(s.staff_id, '?')} {s.start.astimezone(self.tz):%H:%M}" for s in spots)) if spots else ""
         label = self._label(appt)
 
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            done = self._write(self.scheduler.cancel_rest_of_series, appt.id, "rest of series cancelled at the desk")
-            if done is not None:
-                self.notify(f"Cancelled {len(done)} session(s) of the series from {label} on")
+        def answered(reason: str | None) -> None:
+            if reason and self._write(self.scheduler.cancel, appt.id, reason) is not None:
+                self.last_change = Change("cancel", appt.id, f"cancellation of {label}",
+                                          spot_ids=tuple(s.id for s in spots))
+                self.notify(f"Cancelled {label}: {reason} (u to undo)")
                 self.reload()
 
-        self.app.push_screen(ConfirmScreen(f"Cancel {label} and every later booked session of its series?\n"
-                                           "This cannot be undone with u."), answered)
+        self.app.push_screen(CancelScreen(self._described(appt), note), answered)
+
+    def action_cancel_series(self) -> None:
+        from .cancel import CancelScreen
+
+        appt = self._appointment_for("cancel the rest of its series")
+        if appt is None:
+            return
+        label = self._label(appt)
+        if appt.series_id is None or appt.status != Status.BOOKED:
+            why = "is not part of a series" if appt.series_id is None else f"is {appt.status}, not booked"
+            self.notify(f"{label} {why}: X cancels a booked session and the later ones of its series",
+                        severity="warning")
+            return
+
+        def answered(reason: str | None) -> None:
+            if not reason:
+                return
+            done = self._write(self.scheduler.cancel_rest_of_series, appt.id, reason)
+            if done is not None:
+                self.notify(f"Cancelled {len(done)} session(s) of the series from {label} on: {reason}")
+                self.reload()
+
+        self.app.push_screen(CancelScreen(self._described(appt), "and every later booked session of its series "
+                                          "(cannot be undone with u)"), answered)
+
+    def _described(self, a: Appointment) -> str:
+        """"Keiko Tanaka · Thu 26 Nov 13:00-14:00 · swedish with Maya Lindqvist"."""
+        names = self.period.names
+        start, end = a.start.astimezone(self.tz), a.end.astimezone(self.tz)
+        return (f"{names.get(a.client_id, '?')} · {start:%a %d %b %H:%M}-{end:%H:%M} · "
+                f"{a.modality or a.kind} with {names.get(a.staff_id, '?')}")
 
     def action_move(self) -> None:
         if self.moving is not None:
             self.drop_moving()
             return
-        appt = self.grid.appointment_at_cursor()
+        appt = self._appointment_for("move")
         if appt is None:
             return
         self.moving = appt
@@ -556,6 +676,8 @@ class CalendarScreen(Live, Screen):
     def drop_moving(self) -> None:
         """Move the marked appointment to the cursor's time (same people and room), asking a reason
         when only soft warnings stand in the way."""
+        from .prompts import OverrideScreen
+
         appt, start = self.moving, self.slot_start()
         if start is None:
             return
@@ -572,7 +694,7 @@ class CalendarScreen(Live, Screen):
                 return
             self.last_change = Change("move", appt.id, f"move of {label}", was_start=appt.start)
             self.action_stop_moving()
-            self.notify(f"Moved {label} to {self._label(moved)}")
+            self.notify(f"Moved {self._moved(appt, moved)}")
             self.reload(("appt", appt.id))
 
         def retry(reason: str | None) -> None:
@@ -580,6 +702,13 @@ class CalendarScreen(Live, Screen):
                 attempt(reason)
 
         attempt(None)
+
+    def _moved(self, was: Appointment, now: Appointment) -> str:
+        """"Keiko Tanaka from Thu 13:00 to 13:15" (the day is said again only when it changed)."""
+        old, new = was.start.astimezone(self.tz), now.start.astimezone(self.tz)
+        to = f"{new:%H:%M}" if old.date() == new.date() else f"{new:%a %d %b %H:%M}"
+        name = self.period.names.get(was.client_id, "?") if self.period else "?"
+        return f"{name} from {old:%a %H:%M} to {to}"
 
     def action_undo(self) -> None:
         change = self.last_change

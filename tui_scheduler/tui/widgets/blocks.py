@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ...core import clock
@@ -27,8 +28,7 @@ TURNOVER = "░"
 CLOSED = "·"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """One room or one staff member: what a grid column shows."""
 
     id: str
@@ -36,8 +36,7 @@ class Column:
     hours: WeeklyHours  # when this room (the practice's hours) or person is there
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """What one grid cell shows: part of an appointment block, or a room's turnover after a session."""
 
     appt: Appointment
@@ -140,16 +139,55 @@ def _rows(start, end, tz: ZoneInfo, first_minute: int, grid: int) -> tuple[int, 
     return top, math.ceil((end_minute - first_minute) / grid)
 
 
+_TITLES = ("dr", "prof")
+# how the desk shortens a modality when the whole word does not fit
+MODALITY_SHORT = {"deep-tissue": "deep", "trigger-point": "trigger", "myofascial": "myofasc",
+                  "lymph-drainage": "lymph", "craniosacral": "cranio", "stretching": "stretch"}
+
+
 def initials(name: str) -> str:
-    return "".join(part[0] for part in name.replace(".", " ").split() if part[0].isalpha()).upper()
+    """"ML" for Maya Lindqvist, "SP" for Dr. Sam Patel, "TR2" for Treatment Room 2."""
+    parts = name.replace(".", " ").split()
+    if len(parts) > 1 and parts[0].casefold() in _TITLES:
+        parts = parts[1:]
+    return "".join(part[0] for part in parts if part[0].isalnum()).upper()
 
 
 def short_name(name: str) -> str:
     """How the desk says a colleague's name: "Maya", "Dr. Patel"."""
     parts = name.split()
-    if len(parts) > 1 and parts[0].rstrip(".").casefold() in ("dr", "prof"):
+    if len(parts) > 1 and parts[0].rstrip(".").casefold() in _TITLES:
         return f"{parts[0]} {parts[-1]}"
     return parts[0] if parts else name
+
+
+def name_forms(name: str, person: bool = True) -> tuple[str, ...]:
+    """A name and the shorter forms a person still recognises, longest first: "Maya Lindqvist",
+    "Maya L.", "Maya", "ML"; "Dr. Sam Patel", "Dr. Patel", "SP"; a room "Adjusting Room", "Adjusting", "AR".
+    Never a word cut in the middle."""
+    parts = name.split()
+    if len(parts) < 2:
+        return (name,)
+    forms = [name]
+    if person and parts[0].rstrip(".").casefold() in _TITLES:
+        forms.append(short_name(name))
+    elif person:
+        forms += [f"{parts[0]} {parts[-1][0]}.", parts[0]]
+    else:
+        forms.append(parts[0])
+    forms.append(initials(name))
+    return tuple(dict.fromkeys(forms))
+
+
+def labels_that_fit(names: list[str], width: int, person: bool) -> list[str]:
+    """One label per column, the longest form that fits and that no other column shows too ("Treatment"
+    twice becomes "TR1", "TR2")."""
+    chosen = []
+    for name in names:
+        fitting = [f for f in name_forms(name, person) if len(f) <= width] or [initials(name)[:width]]
+        clash = lambda form: any(form in name_forms(o, person) for o in names if o != name)  # noqa: E731
+        chosen.append(next((f for f in fitting if not clash(f)), fitting[0]))
+    return chosen
 
 
 def shortest_fit(width: int, *choices: str) -> str:
@@ -161,10 +199,7 @@ def shortest_fit(width: int, *choices: str) -> str:
 
 
 def _client_names(name: str) -> tuple[str, ...]:
-    parts = name.split()
-    if len(parts) < 2:
-        return (name,)
-    return name, f"{parts[0]} {parts[-1][0]}.", parts[0], initials(name)
+    return name_forms(name, person=True)
 
 
 def fit(text: str, width: int) -> str:
@@ -187,9 +222,15 @@ def block_text(cell: Cell, width: int, names: dict[str, str], by_room: bool, tz:
     if cell.offset == 1:
         other = names.get(a.staff_id if by_room else a.room_id, "?")
         what = a.modality or str(a.kind)
-        return shortest_fit(width, f"{EDGE}{what} · {short_name(other) if by_room else other}", EDGE + what)
+        short = MODALITY_SHORT.get(what, what)
+        who = name_forms(other, person=by_room)
+        return shortest_fit(width, f"{EDGE}{what} · {who[0]}", f"{EDGE}{what} · {short_name(other)}",
+                            f"{EDGE}{short} · {short_name(other)}", f"{EDGE}{what} · {who[-1]}",
+                            f"{EDGE}{short} · {who[-1]}", EDGE + what, EDGE + short, EDGE)
     if cell.offset == 2:
-        return fit(f"{EDGE}{a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}", width)
+        start, end = a.start.astimezone(tz), a.end.astimezone(tz)
+        return shortest_fit(width, f"{EDGE}{start:%H:%M}-{end:%H:%M}", f"{EDGE}{start:%H:%M} {a.minutes}m",
+                            f"{EDGE}{start:%H:%M}", EDGE)
     return fit(EDGE, width)
 
 

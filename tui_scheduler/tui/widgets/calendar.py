@@ -8,8 +8,8 @@ widget and stay put while the body scrolls, so they can never drift out of step 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from rich.segment import Segment
@@ -24,12 +24,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.model import Appointment, Kind, Status
-from .blocks import CLOSED, Cell, Layout, block_text, spot_text
+from .blocks import CLOSED, Cell, Layout, block_text, labels_that_fit, spot_text
 
 HEADER = 2
 GUTTER = 6
-DAY_COLUMN_MIN = 12  # a day view column narrower than this scrolls sideways instead
-WEEK_COLUMN_MIN = 2  # status letter and an initial
+DAY_COLUMN_MIN = 12  # a day view shows as many rooms or staff as fit this wide; [ and ] page to the rest
+WEEK_COLUMN_MIN = 10  # "B Keiko T.": a week shows fewer rooms or staff per day rather than letters
 
 _STATUS_CLASS = {
     Status.BOOKED: "",
@@ -40,8 +40,7 @@ _STATUS_CLASS = {
 }
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """The cursor's place: a day, a room or staff member, and the start of a grid row."""
 
     day: date
@@ -50,16 +49,20 @@ class Slot:
     cell: Cell | None
 
 
+# Text attributes need no theme colour: kept out of COMPONENT_CLASSES, each of which Textual styles as a node
+# of its own three times before the first frame (mount, focus, screen resume)
+HOUR = Style(bold=True)
+CURSOR = Style(reverse=True, bold=True)
+MARKED = Style(bold=True, underline=True)
+
+
 class CalendarGrid(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "calendar--header",
         "calendar--today",
         "calendar--gutter",
-        "calendar--hour",
         "calendar--now",
-        "calendar--cursor",
         "calendar--closed",
-        "calendar--rule",
         "calendar--session",
         "calendar--visit",
         "calendar--spot",
@@ -67,8 +70,6 @@ class CalendarGrid(ScrollView, can_focus=True):
         "calendar--fulfilled",
         "calendar--cancelled",
         "calendar--no-show",
-        "calendar--turnover",
-        "calendar--marked",
     }
     BINDINGS = [
         Binding("up", "cursor(0, -1)", "Up", show=False, id="grid.up"),
@@ -100,7 +101,10 @@ class CalendarGrid(ScrollView, can_focus=True):
         self._lines: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: dict[tuple[str, ...], Style] = {}
         self._col_x: list[int] = []
-        self._col_w: list[int] = []
+        self._col_w: list[int] = []  # 0 for a column on another page
+        self._labels: list[str] = []  # column headers, shortened to fit
+        self.first_column = 0  # the page of rooms or staff shown: columns first_column.. of each day
+        self.per_page = 1
 
     # --- what to show ----------------------------------------------------------------------------
 
@@ -150,29 +154,70 @@ class CalendarGrid(ScrollView, can_focus=True):
         """Open a period at "now" when it is on screen, else at the start of the day."""
         return self.now_row if self.now_row is not None and self.today in self.placed.days else 0
 
+    @property
+    def paged(self) -> bool:
+        """Not every room or staff member of a day fits: [ and ] show the others."""
+        return self.placed is not None and self.per_page < len(self.placed.columns)
+
     def _measure(self) -> None:
-        """Column widths from the space there is; too many columns scroll sideways."""
+        """Column widths from the space there is. Columns too many to read at that width are shown a page
+        at a time, never squeezed to letters or scrolled sideways (a sideways scrollbar hid the cursor)."""
         layout = self.placed
-        per_day = len(layout.columns)
+        per_day, days = len(layout.columns), len(layout.days)
         room = max(self.size.width - GUTTER, 1)
-        if len(layout.days) == 1:
-            width = max(DAY_COLUMN_MIN, room // per_day - 1)
+        if days == 1:
+            self.per_page = max(1, min(per_day, room // (DAY_COLUMN_MIN + 1)))
+            width = max(room // self.per_page - 1, 1)  # 1 before the first layout gives a size
         else:
-            width = max(WEEK_COLUMN_MIN, (room // len(layout.days) - 1) // per_day)
+            self.per_page = max(1, min(per_day, (room // days) // (WEEK_COLUMN_MIN + 1)))
+            width = max((room // days) // self.per_page - 1, 1)
+        self.first_column = min(max(self.first_column, 0), per_day - self.per_page)
+        shown = range(self.first_column, self.first_column + self.per_page)
         self._col_x, self._col_w, x = [], [], 0
         for _ in layout.days:
             for c in range(per_day):
                 self._col_x.append(x)
-                self._col_w.append(width)
-                x += width
-                if len(layout.days) == 1 or c == per_day - 1:
-                    x += 1  # a rule between rooms in a day view, between days in a week
+                self._col_w.append(width if c in shown else 0)
+                if c in shown:
+                    x += width + 1  # a rule after each room, dotted between the rooms of a week's day
+        self._labels = labels_that_fit([c.name for c in layout.columns], width, person=not layout.by_room)
         self.virtual_size = Size(GUTTER + x, HEADER + layout.rows)
+
+    def page(self, step: int) -> None:
+        """Show the next (or previous) rooms or staff, the cursor moving along on the same day and time;
+        past the last page comes the first again."""
+        if self.placed is None:
+            return
+        per_day = len(self.placed.columns)
+        x, row = self.cursor
+        last = max(per_day - self.per_page, 0)
+        first = self.first_column + step * self.per_page
+        if first > last:
+            first = 0 if self.first_column == last else last
+        elif first < 0:
+            first = last if self.first_column == 0 else 0
+        column = min(max(x % per_day + first - self.first_column, first), first + self.per_page - 1)
+        self.first_column = first
+        self._remeasure()
+        self.cursor = (x - x % per_day + column, row)
+
+    def _reveal(self, x: int) -> None:
+        """Turn to the page that holds column x."""
+        column = x % len(self.placed.columns)
+        if not self.first_column <= column < self.first_column + self.per_page:
+            self.first_column = column - column % self.per_page
+            self._remeasure()
+
+    def _remeasure(self) -> None:
+        self._measure()
+        self._invalidate()
+        self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         if self.placed is not None:
             self._measure()
             self._invalidate()
+            self._reveal(self.cursor[0])
             self.scroll_to_cursor()
 
     # --- the cursor ------------------------------------------------------------------------------
@@ -195,6 +240,7 @@ class CalendarGrid(ScrollView, can_focus=True):
     def watch_cursor(self, old: tuple[int, int], new: tuple[int, int]) -> None:
         if self.placed is None:
             return
+        self._reveal(new[0])  # the cursor was put on a room or person of another page
         for row in {old[1], new[1]}:
             self.refresh(Region(0, HEADER + row - round(self.scroll_y), self.size.width, 1))
         self.scroll_to_cursor()
@@ -208,9 +254,20 @@ class CalendarGrid(ScrollView, can_focus=True):
                               spacing=Spacing(HEADER, 0, 0, GUTTER), animate=False, force=True)
 
     def action_cursor(self, dx: int, dy: int) -> None:
-        if self.placed is not None:
-            x, row = self.cursor
-            self.cursor = (min(max(x + dx, 0), self.placed.width - 1), min(max(row + dy, 0), self.placed.rows - 1))
+        """Up and down through the day; left and right through the columns shown, on to the next day."""
+        if self.placed is None:
+            return
+        x, row = self.cursor
+        per_day = len(self.placed.columns)
+        day, column = divmod(x, per_day)
+        column += dx
+        if column >= self.first_column + self.per_page:
+            day, column = day + 1, self.first_column
+        elif column < self.first_column:
+            day, column = day - 1, self.first_column + self.per_page - 1
+        if not 0 <= day < len(self.placed.days):
+            day, column = divmod(x, per_day)
+        self.cursor = (day * per_day + column, min(max(row + dy, 0), self.placed.rows - 1))
 
     def action_cursor_row(self, row: int) -> None:
         if self.placed is not None:
@@ -225,9 +282,12 @@ class CalendarGrid(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if self.placed is None or event.y < HEADER or event.x < GUTTER:
             return
-        x = bisect_right(self._col_x, event.x - GUTTER + round(self.scroll_x)) - 1
+        at = event.x - GUTTER + round(self.scroll_x)
+        x = bisect_right(self._col_x, at) - 1
+        while x > 0 and self._col_w[x] == 0:  # columns on another page take no room
+            x -= 1
         row = event.y - HEADER + round(self.scroll_y)
-        if 0 <= x < self.placed.width and 0 <= row < self.placed.rows:
+        if 0 <= x < self.placed.width and self._col_w[x] and 0 <= row < self.placed.rows:
             self.cursor = (x, row)
 
     # --- drawing ---------------------------------------------------------------------------------
@@ -252,17 +312,21 @@ class CalendarGrid(ScrollView, can_focus=True):
         base = self.rich_style
         if self.placed is None:
             return Strip.blank(width, base)
+        left = round(self.scroll_x)  # 0 but on a terminal too narrow for one column
         if y < HEADER:
-            full = self._cached(("head", y), lambda: self._header_line(y))
-        else:
-            row = y - HEADER + round(self.scroll_y)
-            if row >= self.placed.rows:
-                return Strip.blank(width, base)
-            on_row = self.cursor[0] if self.cursor[1] == row else None
-            full = self._cached(("row", row, on_row), lambda: self._row_line(row, on_row))
-        left = round(self.scroll_x)
-        body = full.crop(GUTTER + left, GUTTER + left + max(width - GUTTER, 0))
-        return Strip.join([full.crop(0, GUTTER), body]).crop_extend(0, width, base)
+            return self._cached(("head", y, left), lambda: self._fitted(self._header_line(y), left))
+        row = y - HEADER + round(self.scroll_y)
+        if row >= self.placed.rows:
+            return Strip.blank(width, base)
+        on_row = self.cursor[0] if self.cursor[1] == row else None
+        return self._cached(("row", row, on_row, left), lambda: self._fitted(self._row_line(row, on_row), left))
+
+    def _fitted(self, full: Strip, left: int) -> Strip:
+        """A whole line cut to the widget: the time gutter stays, the rest from the horizontal offset."""
+        width = self.size.width
+        if left:
+            full = Strip.join([full.crop(0, GUTTER), full.crop(GUTTER + left, GUTTER + left + width)])
+        return full.crop_extend(0, width, self.rich_style)
 
     def _cached(self, key: tuple, build) -> Strip:
         key = (self._token, self.size.width, *key)
@@ -280,21 +344,19 @@ class CalendarGrid(ScrollView, can_focus=True):
         per_day = len(layout.columns)
         for d, day in enumerate(layout.days):
             style = today if day == self.today else head
-            xs = range(d * per_day, (d + 1) * per_day)
+            xs = [x for x in range(d * per_day, (d + 1) * per_day) if self._col_w[x]]
             span = self._col_x[xs[-1]] + self._col_w[xs[-1]] - self._col_x[xs[0]]
             if y == 0:
                 mark = "•" if day == self.today else ""
-                label = f"{day:%A %d %B %Y}" if len(layout.days) == 1 else f"{day:%a %d}"
-                if span < len(label) + len(mark):
-                    label = f"{day:%a}"[: max(span - len(mark), 0)]
+                labels = ((f"{day:%A %d %B %Y}", f"{day:%a %d %b}") if len(layout.days) == 1
+                          else (f"{day:%a %d %b}", f"{day:%a %d}", f"{day:%a}", f"{day:%d}"))
+                label = next((t for t in labels if len(t) + len(mark) <= span), labels[-1][:span])
                 segments.append(Segment((label + mark).center(span)[:span], style))
             else:
                 for x in xs:
-                    name = layout.columns[x % per_day].name
                     w = self._col_w[x]
-                    # a cut name ("Ce", "Wi") reads better than initials in a narrow week column
-                    segments.append(Segment(name[:w].ljust(w), style))
-                    if len(layout.days) == 1 and x != xs[-1]:
+                    segments.append(Segment(self._labels[x % per_day].ljust(w)[:w], style))
+                    if x != xs[-1]:
                         segments.append(Segment(" ", style))
             segments.append(Segment(" ", head))
         return Strip(segments)
@@ -302,24 +364,26 @@ class CalendarGrid(ScrollView, can_focus=True):
     def _row_line(self, row: int, cursor_x: int | None) -> Strip:
         layout = self.placed
         minute = layout.minute(row)
-        gutter_style = self._style("calendar--gutter", "calendar--hour" if minute % 60 == 0 else "")
+        gutter_style = self._style("calendar--gutter") + (HOUR if minute % 60 == 0 else Style())
         label = f"{minute // 60:02d}:{minute % 60:02d}" if minute % 60 == 0 else f"  :{minute % 60:02d}"
         is_now = row == self.now_row and self.today in layout.days
         if is_now:
             gutter_style += self._style("calendar--now")
         segments = [Segment(label + ("▶" if is_now else " "), gutter_style)]
-        rule = self._style("calendar--rule")
+        rule = self._style("calendar--gutter")
         per_day = len(layout.columns)
+        last = self.first_column + self.per_page - 1
         for x in range(layout.width):
+            if not self._col_w[x]:
+                continue
             segments.extend(self._cell(x, row, cursor_x == x, is_now and layout.where(x)[0] == self.today))
-            if len(layout.days) == 1 or x % per_day == per_day - 1:
-                segments.append(Segment("│", rule))
+            segments.append(Segment("│" if len(layout.days) == 1 or x % per_day == last else "┊", rule))
         return Strip(segments).simplify()
 
     def _cell(self, x: int, row: int, under_cursor: bool, now_line: bool) -> list[Segment]:
         width = self._col_w[x]
         cell = self.placed.cells.get((x, row))
-        cursor = self._style("calendar--cursor") if under_cursor else Style()
+        cursor = CURSOR if under_cursor else Style()
         if cell is None:
             if under_cursor:
                 return [Segment("▸".ljust(width), cursor)]
@@ -335,7 +399,7 @@ class CalendarGrid(ScrollView, can_focus=True):
 
     def _block_style(self, appt: Appointment, turnover: bool) -> Style:
         if turnover:
-            return self._style("calendar--turnover")
+            return self._style("calendar--closed")
         kind = {Kind.SESSION: "calendar--session", Kind.VISIT: "calendar--visit", Kind.SPOT: "calendar--spot"}
-        marked = "calendar--marked" if appt.id == self.marked else ""
-        return self._style(kind[appt.kind], _STATUS_CLASS[appt.status], marked)
+        style = self._style(kind[appt.kind], _STATUS_CLASS[appt.status])
+        return style + MARKED if appt.id == self.marked else style

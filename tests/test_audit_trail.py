@@ -1,0 +1,96 @@
+"""An audit trail people can read: an appointment's life, and the log by day, user and client; never any
+health information in it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from tests.conftest import NOW, fixed
+from tui_scheduler.services import Scheduler
+
+
+def as_user(sched: Scheduler, user: str, hours: float = 0) -> Scheduler:
+    return Scheduler(sched.folder.path, clock=fixed(NOW + timedelta(hours=hours)), user=user)
+
+
+def test_history_tells_an_appointments_life_with_who_when_and_why(sched):
+    alice, bob = as_user(sched, "alice", 1), as_user(sched, "bob", 2)
+    appt = alice.book_session("Ben Flag", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60,
+                              override="cleared by Dr. Chen")
+    visit = alice.book_visit("Ann", "Dr Patel", "Adjusting", "2026-11-24 13:00", 45)
+    spot = alice.book_spot(visit.id, "Daniel", "2026-11-24 13:15")
+    bob.confirm(appt.id)
+    bob.move(appt.id, "2026-11-25 11:00")
+    bob.move(visit.id, "2026-11-24 14:00")
+    as_user(sched, "carol", 50).set_status(appt.id, "arrived")
+    as_user(sched, "carol", 50.5).set_status(appt.id, "booked")
+    as_user(sched, "dave", 50.75).cancel(appt.id, "client has to work")
+    rows = sched.history(appt.id)
+    assert [(r["time"], r["user"]) for r in rows] == [
+        ("2026-11-23 09:00", "alice"), ("2026-11-23 10:00", "bob"), ("2026-11-23 10:00", "bob"),
+        ("2026-11-25 10:00", "carol"), ("2026-11-25 10:30", "carol"), ("2026-11-25 10:45", "dave")]
+    assert [r["text"] for r in rows] == [
+        "booked session Tue 2026-11-24 10:00-11:00 for Ben Flag with Maya in Cedar (override: cleared by Dr. Chen)",
+        "confirmed by the client",
+        "moved from Tue 2026-11-24 10:00 to Wed 2026-11-25 11:00",
+        "checked in (was booked)",
+        "booked again (was arrived)",
+        "cancelled (late cancel): client has to work",
+    ]
+    # spot work's history includes what its visit carried it through
+    spot_rows = [r["text"] for r in sched.history(spot.id)]
+    assert spot_rows[0].startswith("booked spot Tue 2026-11-24 13:15-13:30 for Ann Self with Daniel")
+    assert spot_rows[1] == f"moved from Tue 2026-11-24 13:00 to Tue 2026-11-24 14:00, with spot work {spot.id}"
+
+
+def test_audit_filters_by_day_user_and_client(cli):
+    def at(hours):
+        return NOW + timedelta(hours=hours)
+
+    assert cli("init", "--timezone", "America/Chicago")[0] == 0
+    cli("room", "add", "Cedar", "--kind", "massage")
+    cli("staff", "add", "Maya", "--role", "therapist", "--modality", "swedish")
+    ann = cli("client", "add", "Ann Self")[1].strip()
+    cli("client", "add", "Bea Good")
+    booked = {}
+    for who, hour, when in (("Ann", 10, at(0)), ("Bea", 12, at(24)), ("Ann", 14, at(48))):
+        booked[(who, hour)] = cli("book", "session", "--client", who, "--therapist", "Maya", "--room", "Cedar",
+                                  "--modality", "swedish", "--start", f"2026-11-27 {hour}:00", "--minutes", "60",
+                                  now=when)[1].strip()
+    cli("move", booked[("Ann", 10)], "--start", "2026-11-27 16:00", now=at(49))
+    rows = json.loads(cli("audit", "--client", "Ann", "--json")[1])
+    assert [r["action"] for r in rows] == ["client-add", "book-session", "book-session", "move"]
+    assert rows[0]["id"] == ann and rows[-1]["id"] == booked[("Ann", 10)]
+    day = json.loads(cli("audit", "--from", "2026-11-24", "--to", "2026-11-24", "--json")[1])
+    assert [r["id"] for r in day] == [booked[("Bea", 12)]]
+    user = json.loads(cli("audit", "--user", "nobody-by-that-name", "--json")[1])
+    assert user == []
+    code, out, _ = cli("audit", "--from", "2026-11-25")
+    assert code == 0 and "moved from Fri 2026-11-27 10:00 to Fri 2026-11-27 16:00" in out
+    code, _, err = cli("audit", "--from", "2026-11-25", "--to", "2026-11-24")
+    assert code == 2 and "before --from" in err
+    code, _, err = cli("history", "2611-nothere")
+    assert code == 1 and "no appointment with id" in err
+
+
+def test_the_audit_log_holds_no_health_information(sched):
+    sched.add_client("Hana Private", "insurance", ["blood-clots", "pregnancy"], phone="555-0177",
+                     email="hana@example.com", pressure="light", notes="DVT left calf; due in March")
+    sched.update_client("Hana", flags=["blood-clots"], notes="DVT resolved", phone="555-0178")
+    sched.add_referral("Hana", 6, "2027-01-31", prescriber="Dr. Chen", area="Low back pain")
+    appt = sched.book_session("Hana", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60,
+                              override="cleared by the prescriber")
+    sched.cancel(appt.id)
+    log = (sched.folder.path / "audit.jsonl").read_text()
+    for private in ("blood-clots", "pregnancy", "555-017", "hana@example.com", "DVT", "March", "light",
+                    "Low back pain", "Hana"):
+        assert private not in log, private
+    entries = [json.loads(line) for line in log.splitlines()]
+    assert any(e["action"] == "client-edit" and e["changes"] == ["flags", "notes", "phone"] for e in entries)
+
+
+def test_the_audit_log_says_when_by_the_practices_clock(sched):
+    later = Scheduler(sched.folder.path, clock=fixed(datetime(2027, 1, 5, 15, 0, tzinfo=timezone.utc)), user="x")
+    later.add_client("New Client", "self-pay")
+    assert sched.audit_log("2027-01-05", "2027-01-05")[0]["time"] == "2027-01-05 09:00"

@@ -1,0 +1,75 @@
+"""Sending to clients: email through the practice's SMTP server, text messages through its SMS command.
+
+The reminders service hands a `Post` one letter or text at a time and learns one of three things: it was
+taken (return), this one message was not (`NotDelivered`: tried again on the next run), or that way is
+closed for now (`WayClosed`: the server is down or refuses the login; nothing more goes that way this run).
+Reasons are one line and never name the client's address or phone number: they end up in logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.feeds import Entry
+from ..core.reminders import Sending
+
+
+class NotDelivered(Exception):
+    """This one message was not taken."""
+
+
+class WayClosed(Exception):
+    """Nothing can go this way now: the server cannot be reached, refuses the login, or the SMS command is
+    missing."""
+
+
+@dataclass(frozen=True)
+class Letter:
+    to: str
+    sender_name: str
+    subject: str
+    body: str
+    message_id: str  # the same for every try of one outbox message
+    calendar: Entry  # attached as an .ics file, rendered as the feeds render it
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Text:
+    phone: str
+    text: str
+
+
+def scrub(reason: str, *private: str) -> str:
+    """A server's or command's complaint on one line, without the client's address, phone or message."""
+    line = " ".join(str(reason).split())
+    for word in private:
+        if word:
+            line = line.replace(word, "<the client's>")
+    return line[:300]
+
+
+class Post:
+    """The practice's two ways of sending, opened when first needed and closed together."""
+
+    def __init__(self, sending: Sending):
+        from .mail import Mail  # the letter's calendar file is rendered by tui_scheduler.ical, above services
+        from .sms import Sms
+
+        self.mail = Mail(sending)
+        self.sms = Sms(sending.sms_command)
+
+    def send(self, item: Letter | Text) -> None:
+        if isinstance(item, Letter):
+            self.mail.send(item)
+        else:
+            self.sms.send(item)
+
+    def close(self) -> None:
+        self.mail.close()
+
+    def __enter__(self) -> Post:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

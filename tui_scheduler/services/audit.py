@@ -1,0 +1,155 @@
+"""The audit trail, read by people: an appointment's life, and the log filtered by day, user or client.
+
+Each commit appends what changed (who, when, action, ids, the reason a person gave); this area turns
+those lines into sentences ("moved from Tue 2026-11-24 10:00 to Wed 2026-11-25 11:00"). The log never
+holds health information, so neither do these sentences.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ..core import clock
+from ..core.errors import BadInput
+from ..core.model import from_iso
+from ..store import audit
+from .context import Area
+from .search import as_day
+
+_STATUS = {"arrived": "checked in", "fulfilled": "done (fulfilled)", "no-show": "no-show", "booked": "booked again"}
+_MESSAGE = {"reminder": "reminder", "moved": "notice of the new time", "cancellation": "cancellation notice"}
+
+
+class _Words:
+    """Sentences for audit entries, with names and local times."""
+
+    def __init__(self, names: dict, tz):
+        self.names, self.tz = names, tz
+
+    def when(self, text: str | None) -> str:
+        try:
+            return clock.describe(from_iso(text), self.tz) if text else "?"
+        except ValueError:
+            return str(text)
+
+    def name(self, ident) -> str:
+        return self.names.get(ident, ident or "?")
+
+    def sentence(self, e: dict) -> str:
+        action = e.get("action", "")
+        say = getattr(self, "_" + action.replace("-", "_"), None)
+        text = say(e) if say else self._other(e)
+        if e.get("override"):
+            text += f" (override: {e['override']})"
+        return text
+
+    def _booked(self, e: dict) -> str:
+        start = e.get("start")
+        end = ""
+        if start and isinstance(e.get("minutes"), int):
+            end = f"-{(from_iso(start) + timedelta(minutes=e['minutes'])).astimezone(self.tz):%H:%M}"
+        return (f"booked {e['action'].removeprefix('book-')} {self.when(start)}{end} for "
+                f"{self.name(e.get('client'))} with {self.name(e.get('staff'))} in {self.name(e.get('room'))}")
+
+    _book_session = _book_visit = _book_spot = _booked
+
+    def _move(self, e: dict) -> str:
+        spots = f", with spot work {', '.join(e['spots'])}" if e.get("spots") else ""
+        return f"moved from {self.when(e.get('was'))} to {self.when(e.get('start'))}{spots}"
+
+    def _cancel(self, e: dict) -> str:
+        by = " by the practice" if e.get("by") == "practice" else ""
+        late = " (late cancel)" if e.get("late") else ""
+        why = f": {e['reason']}" if e.get("reason") else " (no reason given)"
+        spots = f", with spot work {', '.join(e['spots'])}" if e.get("spots") else ""
+        return f"cancelled{by}{late}{why}{spots}"
+
+    def _status(self, e: dict) -> str:
+        return f"{_STATUS.get(e.get('status'), e.get('status'))} (was {e.get('was')})"
+
+    def _reinstate(self, e: dict) -> str:
+        return "cancellation taken back"
+
+    def _confirm(self, e: dict) -> str:
+        return "confirmed by the client"
+
+    def _hands_on(self, e: dict) -> str:
+        minutes = e.get("minutes") if isinstance(e.get("minutes"), dict) else {}
+        return "hands-on minutes recorded: " + " ".join(f"{k}={v}" for k, v in minutes.items())
+
+    def _message_sent(self, e: dict) -> str:
+        return f"{_MESSAGE.get(e.get('what'), 'message')} sent by {e.get('channel', '?')} ({e.get('message')})"
+
+    def _message_failed(self, e: dict) -> str:
+        return f"{_MESSAGE.get(e.get('what'), 'message')} not sent: {e.get('error', '?')}"
+
+    def _time_off(self, e: dict) -> str:
+        hits = f"; strands {', '.join(e['hits'])}" if e.get("hits") else ""
+        why = f": {e['reason']}" if e.get("reason") else ""
+        return f"time off for {self.name(e.get('id'))} {self.when(e.get('start'))} to {self.when(e.get('end'))}{why}{hits}"
+
+    def _time_off_remove(self, e: dict) -> str:
+        return f"time off removed for {self.name(e.get('id'))} {self.when(e.get('start'))} to {self.when(e.get('end'))}"
+
+    def _closure_add(self, e: dict) -> str:
+        why = f": {e['reason']}" if e.get("reason") else ""
+        hits = f"; strands {', '.join(e['hits'])}" if e.get("hits") else ""
+        return f"closed {e.get('first')} to {e.get('last')}{why}{hits}"
+
+    def _closure_remove(self, e: dict) -> str:
+        return f"closure {e.get('first')} to {e.get('last')} removed"
+
+    def _other(self, e: dict) -> str:
+        details = {k: v for k, v in e.items() if k not in ("time", "user", "action", "txid", "id")}
+        return " ".join([e.get("action", "?")] + [f"{k}={v}" for k, v in details.items()])
+
+
+class AuditTrail(Area):
+    def _words(self) -> _Words:
+        with self.ctx.read() as desk:
+            return _Words(desk.names(), desk.tz)
+
+    def _rows(self, found: list[dict]) -> list[dict]:
+        words = self._words()
+        return [{"time": f"{from_iso(e['time']).astimezone(words.tz):%Y-%m-%d %H:%M}", "at": e["time"],
+                 "user": e.get("user", "?"),
+                 "action": e.get("action", "?"), "id": e.get("id", ""), "text": words.sentence(e)}
+                for e in found]
+
+    def history(self, appt_id: str) -> list[dict]:
+        """An appointment's life, oldest first: booked, moved, status, cancelled, messages sent, confirmed;
+        each with who, when and why. A spot's history includes what its visit carried it through."""
+        appt = self.services.booking.get(appt_id)  # refused plainly for an unknown id
+        found = [e for e in audit.entries(self.ctx.folder.path, appt.id)
+                 if e.get("id") == appt.id or appt.id in (e.get("spots") or ())]
+        return self._rows(found)
+
+    def audit_log(self, first_day: date | str | None = None, last_day: date | str | None = None,
+                  user: str | None = None, client: str | None = None) -> list[dict]:
+        """The audit log from `first_day` to `last_day` (local days, both included), by one OS user, or about
+        one client (their record and every appointment booked for them)."""
+        with self.ctx.read() as desk:
+            tz = desk.tz
+            who = desk.find(desk.clients, client, "client") if client else None
+        first = as_day(first_day) if first_day else None
+        last = as_day(last_day) if last_day else None
+        if first and last and last < first:
+            raise BadInput(f"--to ({last}) is before --from ({first})")
+        lo = clock.day_start(first, tz) if first else None
+        hi = clock.day_span(last, tz)[1] if last else None
+        theirs: set[str] = set()
+        found = []
+        for e in audit.entries(self.ctx.folder.path):
+            if who is not None:
+                if e.get("client") == who.id and e.get("action", "").startswith("book-"):
+                    theirs.add(e.get("id"))
+                mine = e.get("id") == who.id or e.get("id") in theirs or e.get("client") == who.id
+                if not mine:
+                    continue
+            if user and e.get("user") != user:
+                continue
+            at = from_iso(e["time"])
+            if (lo and at < lo) or (hi and at >= hi):
+                continue
+            found.append(e)
+        return self._rows(found)
