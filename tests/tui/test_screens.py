@@ -84,7 +84,10 @@ async def test_staff_hours_certifications_time_off_and_rooms(practice):
         await press(pilot, "ctrl+s")
         assert "Birch" in [r.name for r in practice.rooms()]
         birch = next(r for r in practice.rooms() if r.name == "Birch")
-        screen.query_one("#active").value = False
+        assert "[x] In use / works here" in screen_text(app)
+        screen.query_one("#active").focus()
+        await press(pilot, "space")
+        assert "[ ] In use / works here" in screen_text(app)
         await press(pilot, "ctrl+s")
         assert not next(r for r in practice.rooms() if r.name == "Birch").active
         await press(pilot, "escape")
