@@ -6,7 +6,8 @@ the driver the way bench/tui_probe.py sends the next-week key, and the clock sto
 frame that shows the new screen laid out (its last widget placed). Right before, a bare Textual
 ModalScreen with the same number of Input fields is opened by a key in the same way, so a noisy neighbour
 hurts both alike. Forms opened from another screen (a waitlist entry, hands-on minutes) are timed from
-that screen. Prints one JSON line: {name: {"fields": n, "ms": [...], "bare_ms": [...]}}.
+that screen. Prints one JSON line: {name: {"fields": n, "ms": [...], "bare_ms": [...], "cpu_ms": [...],
+"bare_cpu_ms": [...]}}, the CPU times being the process's over the same spans.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def main(argv: list[str]) -> int:
     def timed_display(screen, renderable) -> None:
         display(screen, renderable)
         if renderable is not None and frames["at"] is None and frames["after"] is not None and frames["after"]():
-            frames["at"] = time.perf_counter()
+            frames["at"], frames["cpu"] = time.perf_counter(), time.process_time()
 
     app._display = timed_display
 
@@ -117,18 +118,19 @@ def main(argv: list[str]) -> int:
             await app.workers.wait_for_complete()
             await pilot.pause()
 
-    async def time_open(pilot, key: str, selector: str) -> tuple[float, object]:
-        """Milliseconds from the key to the first frame of the new screen with `selector` laid out."""
+    async def time_open(pilot, key: str, selector: str) -> tuple[float, float, object]:
+        """Milliseconds from the key to the first frame of the new screen with `selector` laid out, and the
+        CPU time the process spent meanwhile (steadier than the wall clock on a busy machine)."""
         before = app.screen
         frames["at"] = None
         frames["after"] = lambda: app.screen is not before and laid_out(app.screen, selector)
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         await send(key)
         try:
             await _wait(lambda: frames["at"] is not None, timeout=30)
         except SystemExit:
             raise SystemExit(f"{type(before).__name__}: {key!r} did not open a screen with {selector} laid out")
-        return (frames["at"] - began) * 1000, app.screen
+        return (frames["at"] - began) * 1000, (frames["cpu"] - cpu) * 1000, app.screen
 
     async def close(pilot, screen) -> None:
         await quiet(pilot)
@@ -136,7 +138,8 @@ def main(argv: list[str]) -> int:
         await _wait(lambda: app.screen is not screen)
         await quiet(pilot)
 
-    results = {o.name: {"fields": o.fields, "ms": [], "bare_ms": []} for o in openers}
+    results = {o.name: {"fields": o.fields, "ms": [], "bare_ms": [], "cpu_ms": [], "bare_cpu_ms": []}
+               for o in openers}
     by_name = {o.name: o for o in OPENERS}
 
     async def run() -> None:
@@ -149,18 +152,20 @@ def main(argv: list[str]) -> int:
                     parents = []
                     if o.parent:  # open the screen it lives on first (not timed)
                         parent = by_name[o.parent]
-                        _, opened = await time_open(pilot, _binding_key(app.screen, parent.action), parent.shown)
+                        *_, opened = await time_open(pilot, _binding_key(app.screen, parent.action), parent.shown)
                         parents.append(opened)
                         await quiet(pilot)
                         if o.prepare is not None and not o.prepare(opened):
                             raise SystemExit(f"{o.name}: nothing on {parent.name} to open it on")
                         await quiet(pilot)
                     bare_fields["n"] = o.fields
-                    ms, bare = await time_open(pilot, "f12", f"#f{o.fields - 1}")
+                    ms, cpu, bare = await time_open(pilot, "f12", f"#f{o.fields - 1}")
                     results[o.name]["bare_ms"].append(ms)
+                    results[o.name]["bare_cpu_ms"].append(cpu)
                     await close(pilot, bare)
-                    ms, screen = await time_open(pilot, _binding_key(app.screen, o.action), o.shown)
+                    ms, cpu, screen = await time_open(pilot, _binding_key(app.screen, o.action), o.shown)
                     results[o.name]["ms"].append(ms)
+                    results[o.name]["cpu_ms"].append(cpu)
                     await close(pilot, screen)
                     for opened in reversed(parents):
                         await close(pilot, opened)

@@ -108,7 +108,8 @@ async def test_a_series_is_planned_first_and_booked_all_at_once_then_the_rest_ca
         assert [item.free for item in plan] == [True, False, True] and alternative is not None
         text = screen_text(app)
         assert "✔ Tue 2026-11-24 11:00  free" in text and "✔ Tue 2026-12-08 11:00  free" in text
-        assert "✖ Tue 2026-12-01 11:00  Maya is busy" in text
+        assert "✖ Tue 2026-12-01 11:00  busy" in text  # in a word; the date's problems in full below the list
+        assert "✖ Maya is busy Tue 2026-12-01 11:00-12:00" in text
         assert f"→ Tue 2026-12-01 {alternative.start.astimezone(series.tz):%H:%M}" in text
         assert "Nothing is booked yet: ^s books this plan." in text
         assert not [a for a in practice.appointments(NOW, NOW.replace(year=2027)) if a.series_id]

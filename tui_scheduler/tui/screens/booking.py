@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import NeedsOverride, Refused, SchedulerError
-from ...core.model import FLAGS, MODALITIES, Appointment, Client, RoomKind
+from ...core.model import FLAGS, MODALITIES, Appointment, Client, RoomKind, Staff
 from ...core.rules import Problem
 from ...service import Scheduler
 from .fields import ButtonBar, Choice, TextField
@@ -43,17 +43,27 @@ STANDS_IN_THE_WAY = (
 )
 
 
+# and what a client brings to any booking, whoever takes it
+CLIENT_WORDS = (("flagged", {"flags"}), ("referral", {"referral"}))
+
+
+def in_the_way(problems: list[Problem], clinical: bool = False) -> list[str]:
+    """The problems in the desk's words: 'off', 'busy', 'room taken'... ('flagged', 'referral' too when
+    `clinical`); 'see below' when the time or the room itself is refused, for anyone."""
+    codes = {p.code for p in problems}
+    words = [word for word, wanted in STANDS_IN_THE_WAY + (CLIENT_WORDS if clinical else ()) if codes & wanted]
+    if not words and any(not p.soft for p in problems):
+        words = ["see below"]
+    return words
+
+
 def availability(problems: list[Problem]) -> str:
     """'✔ free', '⚠ off' (a reason books it anyway), '✖ busy, room taken' (it cannot be booked).
     A client's flags or referral are the same whoever takes the session: they do not make anyone less free."""
-    codes = {p.code for p in problems}
-    words = [word for word, wanted in STANDS_IN_THE_WAY if codes & wanted]
-    hard = any(not p.soft for p in problems)
-    if hard and not words:
-        words = ["see below"]  # the time or the room itself is refused, for anyone
+    words = in_the_way(problems)
     if not words:
         return "✔ free"
-    return ("✖ " if hard else "⚠ ") + ", ".join(words)
+    return ("✖ " if any(not p.soft for p in problems) else "⚠ ") + ", ".join(words)
 
 
 def client_info(scheduler: Scheduler, client: Client, start: str | None = None) -> str:
@@ -114,6 +124,7 @@ class BookingScreen(Dialog):
         self.tz = clock.zone(scheduler.practice().timezone)
         self.start_text = f"{start.astimezone(self.tz):%Y-%m-%d %H:%M}"
         self.clients: list[Client] = []  # read in a worker once the form is on screen
+        self.therapists: list[Staff] = []
         self.client: Client | None = None
         self.room = room
         self.person = person
@@ -130,8 +141,9 @@ class BookingScreen(Dialog):
         rooms = [r for r in self.scheduler.rooms() if r.active and r.kind in wanted]
         if not any(r.id == self.room for r in rooms):
             self.room = rooms[0].id if rooms else None
+        self.therapists = [s for s in self.scheduler.staff() if s.active and s.is_therapist]
         if session and self.person:
-            chosen = next((s for s in self.scheduler.staff() if s.id == self.person), None)
+            chosen = next((s for s in self.therapists if s.id == self.person), None)
             if chosen is not None and chosen.modalities:
                 self.modality = chosen.modalities[0]
         with Vertical(classes="dialog wide form"):
@@ -273,6 +285,9 @@ class BookingScreen(Dialog):
                 verdict.offer = [(f"{person.name} · {availability(problems)}", person.id)
                                  for person, problems in found]
                 offered = [ident for _, ident in verdict.offer]
+                if session:  # the service offers those certified for the modality; the others say why not
+                    verdict.offer += [(f"{person.name} · ✖ not certified", person.id) for person in self.therapists
+                                      if person.id not in offered]
                 if request[who] not in offered:
                     request[who] = offered[0] if offered else None
                 verdict.person = request[who]

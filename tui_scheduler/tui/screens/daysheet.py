@@ -65,7 +65,7 @@ def _referral(row: dict, form: int) -> str:
     if not text:
         return ""
     if text.startswith("not covered"):
-        return ("⚠ not covered", "⚠ none", "⚠")[form]
+        return ("⚠ not covered", "⚠ none", "⚠ none")[form]
     visit = text.partition(", expires")[0]
     return (text, visit, visit.removeprefix("visit ").replace(" of ", "/"))[form]
 

@@ -58,6 +58,7 @@ class DatePrompt(Dialog):
             yield Label("[b]Go to date[/b] (YYYY-MM-DD)")
             yield Input(self.day.isoformat(), id="date", compact=True)
             yield Static(id="error", classes="problems")
+            yield Label("[dim]Enter goes to the day · Esc stays here[/dim]")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
@@ -85,6 +86,7 @@ class FilterScreen(Dialog):
             with Horizontal(classes="buttons"):
                 yield Button("Apply ^s", id="apply", variant="primary", compact=True)
                 yield Button("Show all", id="clear", compact=True)
+            yield Label("[dim]Esc leaves the calendar as it is[/dim]")
 
     def _value(self, name: str) -> str | None:
         value = self.query_one(f"#{name}", Choice).value
@@ -114,6 +116,7 @@ class OverrideScreen(Dialog):
             yield Label("Reason for going ahead (recorded):")
             yield Input(id="reason", compact=True, placeholder="e.g. cleared by Dr. Chen")
             yield Static(id="error", classes="problems")
+            yield Label("[dim]Enter goes ahead with the reason · Esc leaves everything as it was[/dim]")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():

@@ -17,7 +17,7 @@ from ...core.model import MODALITIES, Client, RoomKind
 from ...service import Scheduler
 from ...treatment import PlanItem
 from ..widgets.keyline import KeyLine
-from .booking import SESSION_MINUTES
+from .booking import SESSION_MINUTES, in_the_way
 from .fields import ButtonBar, Choice, TextField
 from .live import Live
 from .prompts import problem_lines
@@ -41,6 +41,7 @@ class SeriesScreen(Live, Screen):
         self.prefill = dict(client=client, therapist=therapist, room=room, modality=modality,
                             minutes=minutes or 60, start=start)
         self.planned: dict | None = None  # the request whose plan is on screen
+        self.plan: list[PlanItem] = []
 
     def compose(self) -> ComposeResult:
         # staff and rooms are small files, read at once; the clients (thousands) in a worker after
@@ -68,6 +69,7 @@ class SeriesScreen(Live, Screen):
         yield Static("[dim]Nothing is booked until the plan is confirmed with ^s.[/dim]", id="message",
                      classes="problems")
         yield OptionList(id="plan")
+        yield Static(id="plan-detail", classes="problems")
         yield ButtonBar(("Plan ^l", "plan"), ("Book series ^s", "book"))
         yield KeyLine()
 
@@ -110,15 +112,21 @@ class SeriesScreen(Live, Screen):
         request = self._request()
         if request is None:
             return
-        self.planned = None
+        self.planned, self.plan = None, []
         try:
             plan = self.scheduler.plan_series(**request)
         except SchedulerError as exc:
             self.query_one("#plan", OptionList).clear_options()
+            self.query_one("#plan-detail", Static).update("")
             self._say(f"[$error]✖ {exc.reason}[/]")
             return
-        self.planned = request
-        self.query_one("#plan", OptionList).set_options(Option(self._line(i, item)) for i, item in enumerate(plan, 1))
+        self.planned, self.plan = request, plan
+        self.query_one("#plan-detail", Static).update("")
+        shown = self.query_one("#plan", OptionList)
+        shown.set_options(Option(self._line(i, item)) for i, item in enumerate(plan, 1))
+        # the arrows go through the dates, each spelled out below the list; the first that is not free first
+        shown.highlighted = next((i for i, item in enumerate(plan) if item.problems), 0)
+        shown.focus()
         moved = sum(1 for item in plan if item.alternative)
         stuck = sum(1 for item in plan if item.blocking and not item.alternative)
         soft = any(item.problems and item.free for item in plan)
@@ -133,17 +141,23 @@ class SeriesScreen(Live, Screen):
         self._say("; ".join(verdict) + f".\n[b]{note}[/b]")
 
     def _line(self, number: int, item: PlanItem) -> str:
+        """One date of the plan on one line (two with the nearest free time); the highlighted date's
+        problems are spelled out below the list."""
         when = clock.describe(item.start, self.tz)
         if item.free:
             if not item.problems:
                 return f"{number:>2} [$success]✔[/] {when}  free"
-            return f"{number:>2} [$warning]⚠[/] {when}  {_first(item.problems)}"
-        why = _first(item.blocking)
+            return f"{number:>2} [$warning]⚠[/] {when}  {', '.join(in_the_way(item.problems, clinical=True))}"
+        why = ", ".join(in_the_way(item.blocking, clinical=True))
         alt = item.alternative
         if alt is None:
-            return f"{number:>2} [$error]✖[/] {when}  {why} → [b]no free time that day or the next[/b]"
+            return f"{number:>2} [$error]✖[/] {when}  {why}\n     → [b]no free time that day or the next[/b]"
         return (f"{number:>2} [$error]✖[/] {when}  {why}\n     → [b]{clock.describe(alt.start, self.tz)}"
                 f"[/b] in {self.room_names.get(alt.room_id, alt.room_id)}")
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "plan" and event.option_index < len(self.plan):
+            self.query_one("#plan-detail", Static).update(problem_lines(self.plan[event.option_index].problems))
 
     def action_book(self) -> None:
         request = self._request()
@@ -181,8 +195,3 @@ class SeriesScreen(Live, Screen):
     def action_close(self) -> None:
         self.dismiss(None)
 
-
-def _first(problems) -> str:
-    """One line per date: the first problem, and how many more (a conflict often comes with several)."""
-    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-    return problems[0].message + more

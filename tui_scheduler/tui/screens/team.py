@@ -72,24 +72,25 @@ class TeamScreen(Live, Screen):
                     with Vertical(id="staff-form"):
                         yield Choice("Role", [(r.value, r.value) for r in Role], Role.THERAPIST.value, id="role")
                         yield TextField("Hours", placeholder="mon-fri 09:00-17:00; sat 09:00-14:00", id="hours")
-                        yield Label("Certified in (therapists):")
+                        yield Label("Certified in (therapists):", id="certified")
                         yield Checks([(m, m) for m in MODALITIES], id="modalities")
                         yield Static(id="time-off", classes="info")
                         yield Label("New time off:")
                         yield TextField("From", placeholder="YYYY-MM-DD HH:MM", id="off-from")
                         yield TextField("To", placeholder="YYYY-MM-DD HH:MM", id="off-to")
                         yield TextField("Reason", id="off-reason")
-                    with Vertical(id="room-form"):
+                    room_form = Vertical(id="room-form")
+                    room_form.display = False  # the form opens on a new staff member
+                    with room_form:
                         yield Choice("Kind", [(k.value, k.value) for k in RoomKind], RoomKind.MASSAGE.value, id="kind")
                     yield Checks([("In use / works here", ACTIVE)], [ACTIVE], id="active")
                 # below the scrolling form, so that a save or a refusal is seen wherever the form is scrolled
                 yield Static(id="message", classes="problems")
-                yield ButtonBar(("Save ^s", "save"), ("Add time off", "add-time-off"))
+                yield ButtonBar(("Save ^s", "save"))
         yield KeyLine()
 
     def on_mount(self) -> None:
         self.reload()
-        self.open(NEW_STAFF)
         self.query_one("#people", OptionList).focus()
 
     def on_data_changed(self, changed: bool) -> None:
@@ -134,7 +135,10 @@ class TeamScreen(Live, Screen):
         self.query_one("#role", Choice).value = person.role.value if person else Role.THERAPIST.value
         self.query_one("#role", Choice).disabled = person is not None
         self.query_one("#hours", Input).value = hours_text(person.hours) if person else ""
+        certified = person is None or person.is_therapist  # a new person may be a therapist
+        self.query_one("#certified").display = certified
         mods = self.query_one("#modalities", Checks)
+        mods.display = certified
         mods.deselect_all()
         for m in person.modalities if person else ():
             mods.select(m)

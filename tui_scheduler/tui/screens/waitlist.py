@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -71,15 +72,15 @@ class WaitlistScreen(Live, Screen):
         fits = self.fits
         options = []
         for e in self.entries:
-            wish = " · ".join(part for part in (f"{e.minutes} min {e.modality or 'any modality'}",
-                                                self.names.get(e.therapist_id, "any therapist"),
-                                                f"{e.first_day:%a %d %b} – {e.last_day:%a %d %b}") if part)
-            text = f"[b]{self.names.get(e.client_id, 'a client no longer on file')}[/b] · {wish}" + (f" · {e.note}" if e.note else "")
+            who = escape(self.names.get(e.client_id, "a client no longer on file"))
+            wish = f"{e.minutes} min {e.modality or 'any modality'} · {self.names.get(e.therapist_id, 'any therapist')}"
+            text = (f"[b]{who}[/b] · {escape(wish)}\n  {e.first_day:%a %d %b} – {e.last_day:%a %d %b}"
+                    + (f" · {escape(e.note)}" if e.note else ""))
             slot = fits.get(e.id)
             if slot is not None:
                 text += (f"\n  [b reverse $warning] FREE NOW [/] {clock.describe(slot.start, self.tz)}-"
-                         f"{slot.end.astimezone(self.tz):%H:%M} {self.names.get(slot.staff_id, '?')} · "
-                         f"{self.names.get(slot.room_id, '?')}")
+                         f"{slot.end.astimezone(self.tz):%H:%M} {escape(self.names.get(slot.staff_id, '?'))} · "
+                         f"{escape(self.names.get(slot.room_id, '?'))}")
             options.append(Option(text, id=e.id))
         entries.set_options(options)
         if options:
@@ -133,6 +134,8 @@ class WaitlistScreen(Live, Screen):
         def added(entry: WaitEntry | None) -> None:
             if entry is not None:
                 self._changed()
+                self.notify(f"{self.names.get(entry.client_id, 'The client')} is on the waitlist, "
+                            f"{entry.first_day:%a %d %b} – {entry.last_day:%a %d %b}")
 
         self.app.push_screen(WaitEntryScreen(self.scheduler), added)
 
