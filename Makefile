@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench torture clean
+.PHONY: run test bench bench-screens torture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 # The clinic-scale benchmark (several minutes): prints the table and writes bench/results.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Only the screens' opening times against bare modals (a minute or two); prints, writes nothing.
+bench-screens: $(STAMP)
+	$(BIN)/python -m bench.screens
 
 # The torture suite at full size (make test runs it small).
 torture: $(STAMP)

@@ -37,7 +37,7 @@ async def test_clients_search_edit_and_add_with_a_referral(practice):
         screen.query_one("#ref-area").focus()
         await press(pilot, "enter")
         assert [r.visits for r in practice.referrals("Eve")] == [6]
-        assert "6 of 6 visits left" in str(screen.query_one("#referrals").render())
+        assert "6 of 6 visits left" in str(screen.query_one("#heading").render())
 
 
 @pilot_test

@@ -80,7 +80,7 @@ async def test_the_client_screen_lists_referrals_with_visits_used_and_left(pract
         await press(pilot, "c")
         await pilot.press(*"cara", "enter")
         await settle(pilot)
-        text = str(app.screen.query_one("#referrals").render())
+        text = str(app.screen.query_one("#heading").render())
         assert "expired · 0 used, 4 of 4 visits left · 2026-10-01 to 2026-11-20" in text
         # her spot work on Monday uses one visit of the referral still valid
         assert "active · 1 used, 5 of 6 visits left · 2026-11-01 to 2027-01-15 · Dr. Chen · neck" in text

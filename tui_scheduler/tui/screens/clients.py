@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -42,16 +43,16 @@ class ClientsScreen(Live, Screen):
                 yield OptionList(id="found")
             with Vertical(id="client-pane"):
                 with VerticalScroll(id="client-form"):
-                    yield Static("[b]New client[/b]", id="heading")
-                    yield Static(id="referrals", classes="info")  # visits left: what the desk asks about most
+                    # the name, then the referrals' visits left: what the desk asks about most
+                    yield Static("[b]New client[/b]", id="heading", classes="info")
                     yield TextField("Name", id="name")
                     yield TextField("Phone", id="phone")
                     yield TextField("Email", id="email")
                     yield Choice("Payer", [(p.value, p.value) for p in Payer], Payer.SELF_PAY.value, id="payer")
                     yield Choice("Pressure", [("not said", None), *((p, p) for p in PRESSURES)], id="pressure")
                     yield TextField("Notes", id="notes")
-                    yield Label("Flags (talk to the doctor first):")
-                    yield Checks([(text, code) for code, text in FLAGS.items()], id="flags")
+                    yield Checks([(text, code) for code, text in FLAGS.items()], id="flags",
+                                 title="Flags (talk to the doctor first):")
                     yield Label("New referral:")
                     yield TextField("Visits", id="ref-visits", type="integer")
                     yield TextField("Expires", placeholder="YYYY-MM-DD", id="ref-expires")
@@ -118,7 +119,6 @@ class ClientsScreen(Live, Screen):
     def show_client(self, client: Client | None) -> None:
         """Fill the form from a client, or empty it for a new one."""
         self.client = client
-        self.query_one("#heading", Static).update(f"[b]{client.name}[/b]" if client else "[b]New client[/b]")
         for name in ("name", "phone", "email", "notes"):
             self.query_one(f"#{name}", Input).value = getattr(client, name) if client else ""
         self.query_one("#payer", Choice).value = client.payer.value if client else Payer.SELF_PAY.value
@@ -130,16 +130,17 @@ class ClientsScreen(Live, Screen):
         self._show_referrals()
 
     def _show_referrals(self) -> None:
+        heading = self.query_one("#heading", Static)
         if self.client is None:
-            self.query_one("#referrals", Static).update("")
+            heading.update("[b]New client[/b]")
             return
         rows = self.scheduler.referral_standings(client=self.client.id)
         marks = {"active": "[$success]✔ active[/]", "used up": "[$warning]⚠ used up[/]", "expired": "[dim]expired[/dim]"}
         lines = [f"{marks.get(r['state'], r['state'])} · {r['used']} used, {r['left']} of {r['visits']} visits left · "
                  f"{r['issued']} to {r['expires']}" + (f" · {r['prescriber']}" if r["prescriber"] else "")
                  + (f" · {r['area']}" if r["area"] else "") for r in rows]
-        self.query_one("#referrals", Static).update("[b]Referrals[/b]\n" + "\n".join(lines) if lines
-                                                    else "Referrals: none")
+        heading.update(f"[b]{escape(self.client.name)}[/b]\n"
+                       + ("[b]Referrals[/b]\n" + "\n".join(lines) if lines else "Referrals: none"))
 
     def _form(self) -> dict:
         return dict(

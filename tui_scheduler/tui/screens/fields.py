@@ -71,8 +71,8 @@ class Choice(Widget, can_focus=True):
             return self.choice
 
     def __init__(self, label: str, options: Iterable[tuple[str, Hashable]] = (), value: Hashable | None = None,
-                 prompt: str = "choose", *, id: str | None = None, disabled: bool = False):
-        super().__init__(id=id, disabled=disabled)
+                 prompt: str = "choose", *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
         self.label, self.prompt = label, prompt
         self._options: list[tuple[str, Hashable]] = list(options)
         self._value = value if any(v == value for _, v in self._options) else None
@@ -258,10 +258,12 @@ class Checks(Widget, can_focus=True):
             return self.checks
 
     def __init__(self, items: Sequence[tuple[str, Hashable]], selected: Iterable[Hashable] = (), *,
-                 id: str | None = None, disabled: bool = False):
-        super().__init__(id=id, disabled=disabled)
+                 title: str = "", id: str | None = None, classes: str | None = None):
+        """`items` are (text, value) pairs; `title` is a line above the boxes."""
+        super().__init__(id=id, classes=classes)
         self.items = list(items)
         self._on = set(selected)
+        self.title = title
         self.cursor = 0
 
     @property
@@ -287,12 +289,12 @@ class Checks(Widget, can_focus=True):
         return -(-len(self.items) // columns)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return self._rows(width)
+        return self._rows(width) + bool(self.title)
 
     def render(self) -> Text:
         width = self.size.width
         rows, cell = self._rows(width), self._cell()
-        lines = []
+        lines = [Text(self.title, no_wrap=True, overflow="ellipsis")] if self.title else []
         for row in range(rows):
             line = Text(no_wrap=True, overflow="ellipsis")
             for i in range(row, len(self.items), rows):

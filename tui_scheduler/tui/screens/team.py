@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import clock
@@ -69,20 +69,20 @@ class TeamScreen(Live, Screen):
                 with VerticalScroll(id="client-form"):
                     yield Static("[b]New staff member[/b]", id="heading")
                     yield TextField("Name", id="name")
-                    with Vertical(id="staff-form"):
-                        yield Choice("Role", [(r.value, r.value) for r in Role], Role.THERAPIST.value, id="role")
-                        yield TextField("Hours", placeholder="mon-fri 09:00-17:00; sat 09:00-14:00", id="hours")
-                        yield Label("Certified in (therapists):", id="certified")
-                        yield Checks([(m, m) for m in MODALITIES], id="modalities")
-                        yield Static(id="time-off", classes="info")
-                        yield Label("New time off:")
-                        yield TextField("From", placeholder="YYYY-MM-DD HH:MM", id="off-from")
-                        yield TextField("To", placeholder="YYYY-MM-DD HH:MM", id="off-to")
-                        yield TextField("Reason", id="off-reason")
-                    room_form = Vertical(id="room-form")
-                    room_form.display = False  # the form opens on a new staff member
-                    with room_form:
-                        yield Choice("Kind", [(k.value, k.value) for k in RoomKind], RoomKind.MASSAGE.value, id="kind")
+                    # the fields for staff only, then those for rooms only: one set is shown
+                    yield Choice("Role", [(r.value, r.value) for r in Role], Role.THERAPIST.value, id="role",
+                                 classes="staff")
+                    yield TextField("Hours", placeholder="mon-fri 09:00-17:00; sat 09:00-14:00", id="hours",
+                                    classes="staff")
+                    yield Checks([(m, m) for m in MODALITIES], id="modalities", title="Certified in (therapists):",
+                                 classes="staff")
+                    yield Static("[b]New time off:[/b]", id="time-off", classes="info staff")
+                    yield TextField("From", placeholder="YYYY-MM-DD HH:MM", id="off-from", classes="staff")
+                    yield TextField("To", placeholder="YYYY-MM-DD HH:MM", id="off-to", classes="staff")
+                    yield TextField("Reason", id="off-reason", classes="staff")
+                    kind = Choice("Kind", [(k.value, k.value) for k in RoomKind], RoomKind.MASSAGE.value, id="kind")
+                    kind.display = False  # the form opens on a new staff member
+                    yield kind
                     yield Checks([("In use / works here", ACTIVE)], [ACTIVE], id="active")
                 # below the scrolling form, so that a save or a refusal is seen wherever the form is scrolled
                 yield Static(id="message", classes="problems")
@@ -118,8 +118,9 @@ class TeamScreen(Live, Screen):
         person: Staff | None = self.staff.get(ident)
         room: Room | None = self.rooms.get(ident)
         is_room = room is not None or ident == NEW_ROOM
-        self.query_one("#staff-form").display = not is_room
-        self.query_one("#room-form").display = is_room
+        for widget in self.query(".staff"):
+            widget.display = not is_room
+        self.query_one("#kind").display = is_room
         self.query_one(ButtonBar).set_buttons(("Save ^s", "save"),
                                               *([("Add time off", "add-time-off")] if person is not None else []))
         heading = (person.name if person else room.name if room else
@@ -135,17 +136,16 @@ class TeamScreen(Live, Screen):
         self.query_one("#role", Choice).value = person.role.value if person else Role.THERAPIST.value
         self.query_one("#role", Choice).disabled = person is not None
         self.query_one("#hours", Input).value = hours_text(person.hours) if person else ""
-        certified = person is None or person.is_therapist  # a new person may be a therapist
-        self.query_one("#certified").display = certified
         mods = self.query_one("#modalities", Checks)
-        mods.display = certified
+        mods.display = not is_room and (person is None or person.is_therapist)  # a new person may be one
         mods.deselect_all()
         for m in person.modalities if person else ():
             mods.select(m)
         self.query_one("#kind", Choice).value = room.kind.value if room else RoomKind.MASSAGE.value
         off = [f"Off {clock.describe(t.start, self.tz)} to {clock.describe(t.end, self.tz)}"
                + (f": {t.reason}" if t.reason else "") for t in (person.time_off if person else ())]
-        self.query_one("#time-off", Static).update("\n".join(off) or ("No time off." if person else ""))
+        self.query_one("#time-off", Static).update("\n".join([*(off or ["No time off."] if person else []),
+                                                              "[b]New time off:[/b]"]))
         self.query_one("#message", Static).update("")
 
     def _say(self, text: str) -> None:
