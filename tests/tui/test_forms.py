@@ -3,6 +3,8 @@ tick boxes readable without colour, saves confirmed where they can be seen."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from .conftest import MONDAY, app_for, cursor_to, pilot_test, press, screen_text, settle
 
 
@@ -206,3 +208,24 @@ async def test_spot_work_form_keeps_its_buttons_in_sight(practice):
         await press(pilot, "s")
         text = screen_text(app)
         assert "Spot work in Cara Ins's visit" in text and "Book ^s" in text and "Close esc" in text
+
+
+@pilot_test
+async def test_the_button_row_answers_the_mouse_and_the_keyboard(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_booking(pilot, "Cedar", "11:00", "ann")
+        bar = form.query_one("#buttons")
+        close_at = screen_text(app).splitlines()[bar.region.y].index("Close esc") - bar.region.x
+        await pilot.click("#buttons", offset=(close_at + 2, 0))
+        await settle(pilot)
+        assert app.screen is app.calendar
+        assert len(practice.appointments(*practice.day_span(date(2026, 11, 23)))) == 4  # nothing booked
+
+        form = await open_booking(pilot, "Cedar", "11:00", "ann")
+        form.query_one("#buttons").focus()
+        await press(pilot, "right")  # from Book to Next free: the one Enter presses is marked
+        assert "▸Next free ^f" in screen_text(app)
+        await press(pilot, "left", "enter")  # Book
+        assert app.screen is app.calendar
+        assert "Booked Ann Self Mon 11:00" in "\n".join(n.message for n in app._notifications)

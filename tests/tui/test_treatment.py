@@ -184,6 +184,7 @@ async def test_the_day_sheet_shows_check_in_flags_referral_and_records_hands_on_
         await press(pilot, "down")  # Ann's session is booked, not fulfilled: nothing to bill yet
         await press(pilot, "h")
         assert app.screen.__class__.__name__ == "DaySheetScreen"
+        assert "Ann Self 09:00 is booked, not fulfilled yet" in notices(app)  # says why, in one line
         await press(pilot, "up", "h")
         await pilot.press(*"38", "tab", *"15")
         await settle(pilot)

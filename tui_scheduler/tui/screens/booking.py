@@ -411,7 +411,7 @@ class SpotScreen(Dialog):
             with VerticalScroll(classes="form-body"):
                 options = []
                 for i, (start, person, problems) in enumerate(self.openings):
-                    warn = "  ⚠ " + ", ".join(p.code for p in problems) if problems else ""
+                    warn = "  ⚠ " + ", ".join(in_the_way(problems, clinical=True)) if problems else ""
                     options.append(Option(f"{start.astimezone(tz):%H:%M}  {person.name}{warn}", id=str(i)))
                 yield OptionList(*options, id="openings")
                 yield TextField("Region", placeholder="neck, low back... (billing)", id="region")

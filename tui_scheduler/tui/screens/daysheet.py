@@ -212,7 +212,6 @@ class DaySheetScreen(Live, Screen):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_row()
-        self.refresh_bindings()
 
     def _show_row(self) -> None:
         r = self.current
@@ -239,11 +238,6 @@ class DaySheetScreen(Live, Screen):
         lines += [" · ".join(extra), billing_line]
         info.update("\n".join(line for line in lines if line))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "hands_on":
-            r = self.current
-            return r is not None and r["kind"] != "visit" and r["status"] == Status.FULFILLED
-        return True
 
     def action_step(self, days: int) -> None:
         self.day += timedelta(days=days)
@@ -256,6 +250,12 @@ class DaySheetScreen(Live, Screen):
     def action_hands_on(self) -> None:
         r = self.current
         if r is None:
+            self.notify("nothing booked this day", severity="warning")
+            return
+        if r["kind"] == "visit" or r["status"] != Status.FULFILLED:
+            what = "a visit" if r["kind"] == "visit" else f"{r['status']}, not fulfilled yet"
+            self.notify(f"hands-on minutes are for a fulfilled massage; {r['client']} {r['start'][11:16]} is {what}",
+                        severity="warning")
             return
         self.app.push_screen(HandsOnScreen(self.scheduler, r), lambda done: self.reload() if done else None)
 
