@@ -25,6 +25,7 @@ from ...core.rules import Problem
 from ...service import Scheduler
 from .fields import ButtonBar, Choice, TextField
 from .prompts import Dialog, problem_lines
+from .reading import read_then
 from .slots import FreeSlotsScreen
 
 SESSION_MINUTES = (30, 45, 60, 75, 90, 120)
@@ -171,7 +172,7 @@ class BookingScreen(Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#client", Input).focus()
-        self._read_clients()
+        read_then(self, self.scheduler.clients, self._clients_read)
         self.recheck()
 
     @property
@@ -181,16 +182,10 @@ class BookingScreen(Dialog):
 
     # --- the client --------------------------------------------------------------------------------
 
-    @work(thread=True, group="clients")
-    def _read_clients(self) -> None:
-        clients = self.scheduler.clients()
-        self.app.call_from_thread(self._clients_read, clients)
-
     def _clients_read(self, clients: list[Client]) -> None:
-        if self.shown:
-            self.clients = clients
-            if self.client is None:
-                self._show_matches(self.query_one("#client", Input).value)
+        self.clients = clients
+        if self.client is None:
+            self._show_matches(self.query_one("#client", Input).value)
 
     def _show_matches(self, text: str) -> None:
         folded = text.casefold().strip()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.markup import escape
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,6 +17,7 @@ from ...service import Scheduler
 from ..widgets.keyline import KeyLine
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
+from .reading import read_then
 
 SHOWN_CLIENTS = 200  # the list shows this many matches; typing narrows it
 
@@ -71,14 +71,10 @@ class ClientsScreen(Live, Screen):
         if changed:
             self.reload()
 
-    @work(thread=True, group="clients")
     def reload(self) -> None:
-        clients = self.scheduler.clients()
-        self.app.call_from_thread(self._read, clients)
+        read_then(self, self.scheduler.clients, self._read)
 
     def _read(self, clients: list[Client]) -> None:
-        if self not in self.app.screen_stack:
-            return  # closed while the worker read
         self.clients = clients
         self._list(self.query_one("#search", Input).value)
         if self.client is not None:  # someone else may have changed the one on screen: keep the typing

@@ -3,7 +3,6 @@ book all of it in one go, or nothing."""
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,6 +20,7 @@ from .booking import SESSION_MINUTES, in_the_way
 from .fields import ButtonBar, Choice, TextField
 from .live import Live
 from .prompts import problem_lines
+from .reading import read_then
 
 
 class SeriesScreen(Live, Screen):
@@ -75,16 +75,9 @@ class SeriesScreen(Live, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#client" if self.prefill["client"] is None else "#start").focus()
-        self._read_clients()
-
-    @work(thread=True, group="clients")
-    def _read_clients(self) -> None:
-        clients = self.scheduler.clients()
-        self.app.call_from_thread(self._clients_read, clients)
+        read_then(self, self.scheduler.clients, self._clients_read)
 
     def _clients_read(self, clients: list[Client]) -> None:
-        if self not in self.app.screen_stack:
-            return
         choice = self.query_one("#client", Choice)
         chosen = choice.value or self.prefill["client"]
         choice.set_options((c.name, c.id) for c in clients)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rich.markup import escape
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -16,13 +15,14 @@ from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import NeedsOverride, SchedulerError
-from ...core.model import MODALITIES, WaitEntry
+from ...core.model import MODALITIES, Client, WaitEntry
 from ...service import Scheduler
 from ..widgets.keyline import KeyLine
 from .booking import SESSION_MINUTES
 from .fields import ButtonBar, Choice, TextField
 from .live import Live
 from .prompts import Dialog, OverrideScreen
+from .reading import read_then
 
 
 class WaitlistScreen(Live, Screen):
@@ -186,18 +186,12 @@ class WaitEntryScreen(Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#client", Choice).focus()
-        self._read_clients()
+        read_then(self, self.scheduler.clients, self._clients_read)
 
-    @work(thread=True, group="clients")
-    def _read_clients(self) -> None:
-        clients = self.scheduler.clients()
-        self.app.call_from_thread(self._clients_read, [(c.name, c.id) for c in clients])
-
-    def _clients_read(self, options: list[tuple[str, str]]) -> None:
-        if self in self.app.screen_stack:
-            choice = self.query_one("#client", Choice)
-            choice.set_options(options)
-            choice.prompt = "choose (type to search)"
+    def _clients_read(self, clients: list[Client]) -> None:
+        choice = self.query_one("#client", Choice)
+        choice.set_options((c.name, c.id) for c in clients)
+        choice.prompt = "choose (type to search)"
 
     def _value(self, name: str):
         return self.query_one(f"#{name}", Choice).value
