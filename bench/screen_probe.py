@@ -22,6 +22,14 @@ from dataclasses import dataclass
 from bench.tui_probe import SIZE, _binding_key, _wait
 
 
+def _a_client(clients) -> bool:
+    """Open the first client: a referral is for the client on screen."""
+    if not clients.clients:
+        return False
+    clients.show_client(clients.clients[0])
+    return True
+
+
 def _fulfilled_session(sheet) -> bool:
     """Highlight a fulfilled session on the day sheet, going back a day at a time: hands-on minutes are
     recorded for those only."""
@@ -48,7 +56,8 @@ OPENERS = (
     Opener("booking form (b)", 7, "book('session')", "#buttons"),
     Opener("visit form (v)", 6, "book('visit')", "#buttons"),
     Opener("series planner (S)", 9, "series", "#buttons"),
-    Opener("clients (c)", 12, "clients", "#buttons"),
+    Opener("clients (c)", 8, "clients", "#buttons"),
+    Opener("clients: referral (^r)", 4, "referral", "#buttons", parent="clients (c)", prepare=_a_client),
     Opener("staff & rooms (T)", 10, "team", "#buttons"),
     Opener("waitlist (W)", 1, "waitlist", "#entries"),
     Opener("waitlist: add (a)", 7, "add", "#buttons", parent="waitlist (W)"),

@@ -148,9 +148,6 @@ async def test_tick_boxes_read_ticked_or_not_without_colour_and_a_save_is_confir
         screen.query_one("#flags").focus()
         await press(pilot, "down", "space")  # from the first box to "fragile skin", ticked
         assert "[x] fragile skin" in screen_text(app)
-        screen.query_one("#ref-area").focus()  # the bottom of the form: it scrolls
-        await settle(pilot)
-        assert screen.query_one("#client-form").scroll_y > 0
         await press(pilot, "ctrl+s")
         assert "✔ saved Ben Flag" in screen_text(app)
         ben = next(c for c in practice.clients() if c.name == "Ben Flag")
@@ -165,22 +162,39 @@ async def test_tick_boxes_read_ticked_or_not_without_colour_and_a_save_is_confir
 
 
 @pilot_test
-async def test_a_client_refusal_names_the_client_and_keeps_the_typing(practice):
+async def test_a_save_is_confirmed_in_sight_when_the_form_is_scrolled(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 16)) as pilot:  # too short for the whole form
+        await settle(pilot)
+        await press(pilot, "c")
+        await pilot.press(*"ben", "enter")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#flags").focus()  # the bottom of the form
+        await settle(pilot)
+        assert screen.query_one("#client-form").scroll_y > 0
+        await press(pilot, "ctrl+s")
+        assert "✔ saved Ben Flag" in screen_text(app)
+
+
+@pilot_test
+async def test_a_referral_refusal_names_the_client_and_keeps_the_typing(practice):
     app = app_for(practice)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "c")
         await pilot.press(*"ann", "enter")
         await settle(pilot)
-        screen = app.screen
-        screen.query_one("#ref-visits").value = "6"
-        screen.query_one("#ref-expires").value = "not a date"
-        screen.query_one("#ref-area").focus()
-        await press(pilot, "enter")
+        assert "Ann Self ·" not in screen_text(app).splitlines()[1]  # the heading is the name, no internal id
+        await press(pilot, "ctrl+r")
+        form = app.screen
+        form.query_one("#ref-visits").value = "6"
+        form.query_one("#ref-expires").value = "not a date"
+        await press(pilot, "ctrl+s")
         text = screen_text(app)
         assert "✖ referral for Ann Self:" in text and "(nothing saved)" in text
-        assert screen.query_one("#ref-expires").value == "not a date"
-        assert "Ann Self ·" not in text.splitlines()[1]  # the heading is the name, no internal id
+        assert app.screen is form and form.query_one("#ref-expires").value == "not a date"
+        assert practice.referrals("Ann") == []
 
 
 @pilot_test

@@ -12,11 +12,12 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.errors import SchedulerError
-from ...core.model import FLAGS, PRESSURES, Client, Payer
+from ...core.model import FLAGS, PRESSURES, Client, Payer, Referral
 from ...service import Scheduler
 from ..widgets.keyline import KeyLine
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
+from .prompts import Dialog
 from .reading import read_then
 
 SHOWN_CLIENTS = 200  # the list shows this many matches; typing narrows it
@@ -27,6 +28,8 @@ class ClientsScreen(Live, Screen):
         Binding("escape", "app.pop_screen", "Calendar", id="clients.close"),
         Binding("ctrl+s", "save", "Save", id="clients.save"),
         Binding("ctrl+n", "new", "New client", id="clients.new"),
+        Binding("ctrl+r", "referral", "Add referral", id="clients.referral",
+                tooltip="A prescription for the client on screen: visits, until when, by whom"),
     ]
 
     def __init__(self, scheduler: Scheduler):
@@ -36,7 +39,7 @@ class ClientsScreen(Live, Screen):
         self.client: Client | None = None  # None: the form is for a new client
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Clients[/b] · type to search · Enter opens · ^s saves · ^n new · Esc back", id="topbar")
+        yield Static("[b]Clients[/b] · type a name or phone to search, Enter opens the client", id="topbar")
         with Horizontal(id="clients"):
             with Vertical(id="client-list"):
                 yield Input(placeholder="search name or phone", id="search", compact=True)
@@ -53,14 +56,9 @@ class ClientsScreen(Live, Screen):
                     yield TextField("Notes", id="notes")
                     yield Checks([(text, code) for code, text in FLAGS.items()], id="flags",
                                  title="Flags (talk to the doctor first):")
-                    yield Label("New referral:")
-                    yield TextField("Visits", id="ref-visits", type="integer")
-                    yield TextField("Expires", placeholder="YYYY-MM-DD", id="ref-expires")
-                    yield TextField("Prescriber", id="ref-prescriber")
-                    yield TextField("Area", placeholder="low back, neck...", id="ref-area")
                 # below the scrolling form, so that a save or a refusal is seen wherever the form is scrolled
                 yield Static(id="message", classes="problems")
-                yield ButtonBar(("Save ^s", "save"), ("Add referral", "add-referral"), ("New ^n", "new"))
+                yield ButtonBar(("Save ^s", "save"), ("Referral ^r", "referral"), ("New ^n", "new"))
         yield KeyLine()
 
     def on_mount(self) -> None:
@@ -99,8 +97,6 @@ class ClientsScreen(Live, Screen):
                 option = found.get_option_at_index(found.highlighted or 0)
                 if not option.disabled:
                     self._open(option.id)
-        elif event.input.id.startswith("ref-"):
-            self.add_referral()
         else:
             self.action_save()
 
@@ -172,10 +168,47 @@ class ClientsScreen(Live, Screen):
         self._say("")
         self.query_one("#name", Input).focus()
 
-    def add_referral(self) -> None:
+    def action_referral(self) -> None:
         if self.client is None:
-            self._say("[$error]✖ save the client first, then add the referral[/]")
+            self._say("[$error]✖ save the new client first, then add the referral[/]")
             return
+        client = self.client
+
+        def added(ref: Referral | None) -> None:
+            if ref is not None:
+                self._show_referrals()
+                self._say(f"[$success]✔ referral added for {client.name}: {ref.visits} visits until {ref.expires}[/]")
+
+        self.app.push_screen(ReferralScreen(self.scheduler, client), added)
+
+    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
+        {"save": self.action_save, "new": self.action_new, "referral": self.action_referral}[event.name]()
+
+
+class ReferralScreen(Dialog):
+    """A new referral (prescription) for a client: how many visits, until when, by whom, for what."""
+
+    BINDINGS = [Binding("ctrl+s", "add", "Add", id="referral.add")]
+
+    def __init__(self, scheduler: Scheduler, client: Client):
+        super().__init__()
+        self.scheduler, self.client = scheduler, client
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form"):
+            yield Label(f"[b]New referral[/b] for {escape(self.client.name)}")
+            with VerticalScroll(classes="form-body"):
+                yield TextField("Visits", id="ref-visits", type="integer")
+                yield TextField("Expires", placeholder="YYYY-MM-DD", id="ref-expires")
+                yield TextField("Prescriber", id="ref-prescriber")
+                yield TextField("Area", placeholder="low back, neck...", id="ref-area")
+                yield Static(id="problems", classes="problems")
+            yield ButtonBar(("Add ^s", "add"), ("Close esc", "close"))
+
+    def on_mount(self) -> None:
+        self.query_one("#ref-visits", Input).focus()
+
+    def action_add(self) -> None:
         visits = self.query_one("#ref-visits", Input).value
         try:
             ref = self.scheduler.add_referral(self.client.id, int(visits) if visits.isdigit() else 0,
@@ -183,12 +216,13 @@ class ClientsScreen(Live, Screen):
                                               prescriber=self.query_one("#ref-prescriber", Input).value,
                                               area=self.query_one("#ref-area", Input).value)
         except SchedulerError as exc:
-            self._say(f"[$error]✖ referral for {self.client.name}: {exc.reason}[/] (nothing saved)")
+            self.query_one("#problems", Static).update(
+                f"[$error]✖ referral for {escape(self.client.name)}: {exc.reason}[/] (nothing saved)")
             return
-        for name in ("ref-visits", "ref-expires", "ref-prescriber", "ref-area"):
-            self.query_one(f"#{name}", Input).value = ""
-        self._show_referrals()
-        self._say(f"[$success]✔ referral added for {self.client.name}: {ref.visits} visits until {ref.expires}[/]")
+        self.dismiss(ref)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_add()
 
     def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
-        {"save": self.action_save, "new": self.action_new, "add-referral": self.add_referral}[event.name]()
+        self.action_add() if event.name == "add" else self.dismiss(None)

@@ -61,7 +61,7 @@ class TeamScreen(Live, Screen):
         self.rooms: dict[str, Room] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Staff & rooms[/b] · Enter opens · ^s saves · Esc back", id="topbar")
+        yield Static("[b]Staff & rooms[/b] · Enter opens the one highlighted, ^s saves it", id="topbar")
         with Horizontal(id="clients"):
             with Vertical(id="client-list"):
                 yield OptionList(id="people")
