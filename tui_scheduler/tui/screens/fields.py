@@ -1,14 +1,16 @@
-"""Form fields that are one widget each: a labelled pick-one field, and a set of tick boxes.
+"""Form fields that are one widget each: a labelled input, a labelled pick-one field, a set of tick boxes
+and a row of buttons.
 
-Textual's Select is six widgets (and SelectionList an OptionList with its component styles); forms built
-from them took four to six times as long to open as a bare form with as many inputs (`make bench`). These
-draw their own line(s). Every state is in the text, not only in colour: `[x]` / `[ ]`, `▼`, `▸`.
+Textual's Select is six widgets, a labelled Input three, and every Button one more; forms built from them
+took four to six times as long to open as a bare form with as many inputs (`make bench`). These draw their
+own lines. Every state is in the text, not only in colour: `[x]` / `[ ]`, `▼`, `▸`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -248,15 +250,6 @@ class Checks(Widget, can_focus=True):
         Binding("space,enter", "toggle", "Tick", show=False),
     ]
 
-    class Changed(Message):
-        def __init__(self, checks: Checks) -> None:
-            super().__init__()
-            self.checks = checks
-
-        @property
-        def control(self) -> Checks:
-            return self.checks
-
     def __init__(self, items: Sequence[tuple[str, Hashable]], selected: Iterable[Hashable] = (), *,
                  title: str = "", id: str | None = None, classes: str | None = None):
         """`items` are (text, value) pairs; `title` is a line above the boxes."""
@@ -279,7 +272,7 @@ class Checks(Widget, can_focus=True):
         self.refresh()
 
     def _cell(self) -> int:
-        return max((len(text) for text, _ in self.items), default=0) + 6  # "▸[x] " and a gap
+        return max((cell_len(text) for text, _ in self.items), default=0) + 6  # "▸[x] " and a gap
 
     def _columns(self, width: int) -> int:
         return max(1, min(len(self.items), (width + 2) // self._cell()))
@@ -301,7 +294,7 @@ class Checks(Widget, can_focus=True):
                 text, value = self.items[i]
                 here = self.has_focus and i == self.cursor
                 box = f"{'▸' if here else ' '}[{'x' if value in self._on else ' '}] {text}"
-                line.append(box.ljust(cell), style="reverse" if here else "")
+                line.append(box + " " * (cell - cell_len(box)), style="reverse" if here else "")
             lines.append(line)
         return Text("\n", no_wrap=True).join(lines)
 
@@ -319,7 +312,6 @@ class Checks(Widget, can_focus=True):
         value = self.items[self.cursor][1]
         self._on.symmetric_difference_update({value})
         self.refresh()
-        self.post_message(self.Changed(self))
 
     def on_focus(self) -> None:
         self.refresh()
@@ -376,7 +368,7 @@ class ButtonBar(Widget, can_focus=True):
     def _at(self, x: int) -> str | None:
         left = 0
         for text, name in self.buttons:
-            right = left + len(text) + 2
+            right = left + cell_len(text) + 2
             if left <= x < right:
                 return name
             left = right + self.GAP
