@@ -243,3 +243,19 @@ async def test_the_button_row_answers_the_mouse_and_the_keyboard(practice):
         await press(pilot, "left", "enter")  # Book
         assert app.screen is app.calendar
         assert "Booked Ann Self Mon 11:00" in "\n".join(n.message for n in app._notifications)
+
+
+@pilot_test
+async def test_names_with_brackets_show_as_typed(practice):
+    """Names and service messages go into styled text: square brackets must show, not style."""
+    practice.add_client("Lee [VIP] Park", "self-pay", ["tumor"])
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_booking(pilot, "Cedar", "11:00", "lee")
+        text = screen_text(app)
+        assert "Lee [VIP] Park · self-pay" in text and "⚠ Lee [VIP] Park is flagged (tumor)" in text
+        await press(pilot, "escape", "c")
+        await pilot.press(*"lee", "enter")
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        assert "✔ saved Lee [VIP] Park" in screen_text(app)

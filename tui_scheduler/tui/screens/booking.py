@@ -24,7 +24,7 @@ from ...core.model import FLAGS, MODALITIES, Appointment, Client, RoomKind, Staf
 from ...core.rules import Problem
 from ...service import Scheduler
 from .fields import ButtonBar, Choice, TextField
-from .prompts import Dialog, problem_lines
+from .prompts import Dialog, plain, problem_lines
 from .reading import read_then
 from .slots import FreeSlotsScreen
 
@@ -70,7 +70,7 @@ def availability(problems: list[Problem]) -> str:
 def client_info(scheduler: Scheduler, client: Client, start: str | None = None) -> str:
     """What the desk must see before confirming: contraindication flags, payer, referral standing, and
     (given a session's start) which authorized visit this booking would be."""
-    parts = [f"[b]{client.name}[/b] · {client.payer}" + (f" · {client.pressure} pressure" if client.pressure else "")]
+    parts = [f"[b]{plain(client.name)}[/b] · {client.payer}" + (f" · {client.pressure} pressure" if client.pressure else "")]
     if client.flags:
         parts.append("[$warning]⚠ " + "; ".join(FLAGS.get(f, f) for f in client.flags) + "[/]")
     if client.needs_referral:
@@ -79,7 +79,7 @@ def client_info(scheduler: Scheduler, client: Client, start: str | None = None) 
         except SchedulerError:  # a start still being typed
             note = ""
         if note:
-            parts.append(f"this booking: {note}")
+            parts.append(f"this booking: {plain(note)}")
         standings = [r for r in scheduler.referral_standings(client=client.id) if r["state"] != "expired"]
         if standings:
             parts += [f"referral: {r['left']} of {r['visits']} visits left, expires {r['expires']}"
@@ -305,7 +305,7 @@ class BookingScreen(Dialog):
             staff.value = self.person
         problems = self.query_one("#problems", Static)
         if verdict.error:
-            problems.update(f"[$error]✖ {verdict.error}[/]")
+            problems.update(f"[$error]✖ {plain(verdict.error)}[/]")
         elif verdict.problems is None:
             problems.update("")
         else:
@@ -332,7 +332,7 @@ class BookingScreen(Dialog):
                                               room=room_id, client=self.client.id if self.client else None,
                                               start_day=day, count=SHOWN_SLOTS)
         except SchedulerError as exc:
-            problems.update(f"[$error]✖ {exc.reason}[/]")
+            problems.update(f"[$error]✖ {plain(exc.reason)}[/]")
             return
         rows = self.scheduler.describe_slots(slots)
         if not slots:
@@ -382,7 +382,7 @@ class BookingScreen(Dialog):
             problems.update(problem_lines(exc.problems) + "\n[b]Refused: nothing was booked.[/b]")
             return
         except SchedulerError as exc:
-            problems.update(f"[$error]✖ {exc.reason}[/]")
+            problems.update(f"[$error]✖ {plain(exc.reason)}[/]")
             return
         self.dismiss(appt)
 
@@ -400,9 +400,9 @@ class SpotScreen(Dialog):
     def compose(self) -> ComposeResult:
         v, tz = self.visit, self.tz
         with Vertical(classes="dialog wide form"):
-            yield Label(f"[b]Spot work[/b] in {self.names.get(v.client_id, '?')}'s visit, "
+            yield Label(f"[b]Spot work[/b] in {plain(self.names.get(v.client_id, '?'))}'s visit, "
                         f"{v.start.astimezone(tz):%a %H:%M}-{v.end.astimezone(tz):%H:%M}, "
-                        f"{self.names.get(v.room_id, '?')}")
+                        f"{plain(self.names.get(v.room_id, '?'))}")
             with VerticalScroll(classes="form-body"):
                 options = []
                 for i, (start, person, problems) in enumerate(self.openings):
@@ -448,6 +448,6 @@ class SpotScreen(Dialog):
             self.query_one("#override", Input).focus()
             return
         except SchedulerError as exc:
-            problems.update(f"[$error]✖ {exc.reason}[/]")
+            problems.update(f"[$error]✖ {plain(exc.reason)}[/]")
             return
         self.dismiss(appt)

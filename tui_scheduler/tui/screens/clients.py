@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +16,7 @@ from ...service import Scheduler
 from ..widgets.keyline import KeyLine
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
-from .prompts import Dialog
+from .prompts import Dialog, plain
 from .reading import read_then
 
 SHOWN_CLIENTS = 200  # the list shows this many matches; typing narrows it
@@ -131,7 +130,7 @@ class ClientsScreen(Live, Screen):
         lines = [f"{marks.get(r['state'], r['state'])} · {r['used']} used, {r['left']} of {r['visits']} visits left · "
                  f"{r['issued']} to {r['expires']}" + (f" · {r['prescriber']}" if r["prescriber"] else "")
                  + (f" · {r['area']}" if r["area"] else "") for r in rows]
-        heading.update(f"[b]{escape(self.client.name)}[/b]\n"
+        heading.update(f"[b]{plain(self.client.name)}[/b]\n"
                        + ("[b]Referrals[/b]\n" + "\n".join(lines) if lines else "Referrals: none"))
 
     def _form(self) -> dict:
@@ -157,11 +156,11 @@ class ClientsScreen(Live, Screen):
             else:
                 saved = self.scheduler.update_client(self.client.id, **form)
         except SchedulerError as exc:
-            self._say(f"[$error]✖ {who}: {exc.reason}[/] (nothing saved; your typing is kept)")
+            self._say(f"[$error]✖ {plain(who)}: {plain(exc.reason)}[/] (nothing saved; your typing is kept)")
             return
         self.show_client(saved)
         self.reload()
-        self._say(f"[$success]✔ saved {saved.name}[/]")
+        self._say(f"[$success]✔ saved {plain(saved.name)}[/]")
 
     def action_new(self) -> None:
         self.show_client(None)
@@ -177,7 +176,7 @@ class ClientsScreen(Live, Screen):
         def added(ref: Referral | None) -> None:
             if ref is not None:
                 self._show_referrals()
-                self._say(f"[$success]✔ referral added for {client.name}: {ref.visits} visits until {ref.expires}[/]")
+                self._say(f"[$success]✔ referral added for {plain(client.name)}: {ref.visits} visits until {ref.expires}[/]")
 
         self.app.push_screen(ReferralScreen(self.scheduler, client), added)
 
@@ -196,7 +195,7 @@ class ReferralScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
-            yield Label(f"[b]New referral[/b] for {escape(self.client.name)}")
+            yield Label(f"[b]New referral[/b] for {plain(self.client.name)}")
             with VerticalScroll(classes="form-body"):
                 yield TextField("Visits", id="ref-visits", type="integer")
                 yield TextField("Expires", placeholder="YYYY-MM-DD", id="ref-expires")
@@ -217,7 +216,7 @@ class ReferralScreen(Dialog):
                                               area=self.query_one("#ref-area", Input).value)
         except SchedulerError as exc:
             self.query_one("#problems", Static).update(
-                f"[$error]✖ referral for {escape(self.client.name)}: {exc.reason}[/] (nothing saved)")
+                f"[$error]✖ referral for {plain(self.client.name)}: {plain(exc.reason)}[/] (nothing saved)")
             return
         self.dismiss(ref)
 

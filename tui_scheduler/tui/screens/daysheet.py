@@ -28,7 +28,7 @@ from ..widgets.blocks import STATUS_LETTER
 from ..widgets.keyline import KeyLine
 from .fields import ButtonBar, TextField
 from .live import Live
-from .prompts import Dialog
+from .prompts import Dialog, plain
 
 
 def short_name(name: str) -> str:
@@ -176,7 +176,7 @@ class DaySheetScreen(Live, Screen):
         try:
             rows = self.scheduler.day_sheet(self.day)
         except SchedulerError as exc:
-            self.notify(exc.reason, title="Day sheet", severity="error")
+            self.notify(plain(exc.reason), title="Day sheet", severity="error")
             return
         kept = self.current["id"] if self.current else None
         self.rows = rows
@@ -255,7 +255,7 @@ class DaySheetScreen(Live, Screen):
         if r["kind"] == "visit" or r["status"] != Status.FULFILLED:
             what = "a visit" if r["kind"] == "visit" else f"{r['status']}, not fulfilled yet"
             self.notify(f"hands-on minutes are for a fulfilled massage; {r['client']} {r['start'][11:16]} is {what}",
-                        severity="warning")
+                        severity="warning", markup=False)
             return
         self.app.push_screen(HandsOnScreen(self.scheduler, r), lambda done: self.reload() if done else None)
 
@@ -272,7 +272,7 @@ class HandsOnScreen(Dialog):
     def compose(self) -> ComposeResult:
         r, recorded = self.row, self.row.get("hands_on", {})
         with Vertical(classes="dialog form"):
-            yield Label(f"[b]Hands-on minutes[/b] · {r['client']} {r['start'][11:16]}-{r['end'][11:16]} "
+            yield Label(f"[b]Hands-on minutes[/b] · {plain(r['client'])} {r['start'][11:16]}-{r['end'][11:16]} "
                         f"({r['minutes']} min)")
             for code, what in billing.CODES.items():
                 yield TextField(code, str(recorded.get(code, "")), type="integer", id=f"code-{code}",
@@ -303,7 +303,7 @@ class HandsOnScreen(Dialog):
         try:
             done = self.scheduler.record_hands_on(self.row["id"], self._minutes())
         except SchedulerError as exc:
-            self.query_one("#problems", Static).update(f"[$error]✖ {self.row['client']}: {exc.reason}[/] "
+            self.query_one("#problems", Static).update(f"[$error]✖ {plain(self.row['client'])}: {plain(exc.reason)}[/] "
                                                        "(nothing saved)")
             return
         self.dismiss(done)

@@ -27,10 +27,17 @@ class Dialog(ModalScreen):
         self.dismiss(None)
 
 
+def plain(text: str) -> str:
+    """Text from the data (a name, a note, a service message) to put into styled text: its square brackets
+    show as typed instead of being read as styles ("Lee [VIP] Park")."""
+    return text.replace("[", "\\[")
+
+
 def problem_lines(problems: list[Problem]) -> str:
     """Hard problems (✖) refuse; soft ones (⚠) go through with a reason. Marked by symbol, not only colour;
     each form says once where the reason goes."""
-    return "\n".join(f"[$warning]⚠ {p.message}[/]" if p.soft else f"[$error]✖ {p.message}[/]" for p in problems)
+    return "\n".join(f"[$warning]⚠ {plain(p.message)}[/]" if p.soft else f"[$error]✖ {plain(p.message)}[/]"
+                     for p in problems)
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class DatePrompt(Dialog):
         try:
             self.dismiss(clock.parse_date(event.value))
         except SchedulerError as exc:
-            self.query_one("#error", Static).update(f"[$error]{exc.reason}[/]")
+            self.query_one("#error", Static).update(f"[$error]{plain(exc.reason)}[/]")
 
 
 class FilterScreen(Dialog):

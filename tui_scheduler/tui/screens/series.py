@@ -19,7 +19,7 @@ from ..widgets.keyline import KeyLine
 from .booking import SESSION_MINUTES, in_the_way
 from .fields import ButtonBar, Choice, TextField
 from .live import Live
-from .prompts import problem_lines
+from .prompts import plain, problem_lines
 from .reading import read_then
 
 
@@ -111,7 +111,7 @@ class SeriesScreen(Live, Screen):
         except SchedulerError as exc:
             self.query_one("#plan", OptionList).clear_options()
             self.query_one("#plan-detail", Static).update("")
-            self._say(f"[$error]✖ {exc.reason}[/]")
+            self._say(f"[$error]✖ {plain(exc.reason)}[/]")
             return
         self.planned, self.plan = request, plan
         self.query_one("#plan-detail", Static).update("")
@@ -168,10 +168,10 @@ class SeriesScreen(Live, Screen):
             self.query_one("#override", Input).focus()
             return
         except Refused as exc:
-            self._say(f"[$error]✖ {exc.reason}[/]\n[b]Refused: nothing was booked.[/b]")
+            self._say(f"[$error]✖ {plain(exc.reason)}[/]\n[b]Refused: nothing was booked.[/b]")
             return
         except SchedulerError as exc:
-            self._say(f"[$error]✖ {exc.reason}[/]")
+            self._say(f"[$error]✖ {plain(exc.reason)}[/]")
             return
         self.dismiss(booked)
 

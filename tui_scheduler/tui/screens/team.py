@@ -18,6 +18,7 @@ from ...service import Scheduler
 from ..widgets.keyline import KeyLine
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
+from .prompts import plain
 
 NEW_STAFF, NEW_ROOM = "+staff", "+room"
 # roles and room kinds in the list, short enough for its 26 columns
@@ -172,7 +173,7 @@ class TeamScreen(Live, Screen):
                                            hours=hours, active=active)
         except SchedulerError as exc:
             what = self.staff.get(ident) or self.rooms.get(ident)
-            self._say(f"[$error]✖ {what.name + ': ' if what else ''}{exc.reason}[/] (nothing saved; your typing is kept)")
+            self._say(f"[$error]✖ {what.name + ': ' if what else ''}{plain(exc.reason)}[/] (nothing saved; your typing is kept)")
             return
         self.reload()
         self.open(saved.id)
@@ -188,7 +189,7 @@ class TeamScreen(Live, Screen):
                                                 self.query_one("#off-to", Input).value,
                                                 self.query_one("#off-reason", Input).value)
         except SchedulerError as exc:
-            self._say(f"[$error]✖ time off for {person.name}: {exc.reason}[/] (nothing saved)")
+            self._say(f"[$error]✖ time off for {person.name}: {plain(exc.reason)}[/] (nothing saved)")
             return
         for name in ("off-from", "off-to", "off-reason"):
             self.query_one(f"#{name}", Input).value = ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -21,7 +20,7 @@ from ..widgets.keyline import KeyLine
 from .booking import SESSION_MINUTES
 from .fields import ButtonBar, Choice, TextField
 from .live import Live
-from .prompts import Dialog, OverrideScreen
+from .prompts import Dialog, OverrideScreen, plain
 from .reading import read_then
 
 
@@ -72,15 +71,15 @@ class WaitlistScreen(Live, Screen):
         fits = self.fits
         options = []
         for e in self.entries:
-            who = escape(self.names.get(e.client_id, "a client no longer on file"))
+            who = plain(self.names.get(e.client_id, "a client no longer on file"))
             wish = f"{e.minutes} min {e.modality or 'any modality'} · {self.names.get(e.therapist_id, 'any therapist')}"
-            text = (f"[b]{who}[/b] · {escape(wish)}\n  {e.first_day:%a %d %b} – {e.last_day:%a %d %b}"
-                    + (f" · {escape(e.note)}" if e.note else ""))
+            text = (f"[b]{who}[/b] · {plain(wish)}\n  {e.first_day:%a %d %b} – {e.last_day:%a %d %b}"
+                    + (f" · {plain(e.note)}" if e.note else ""))
             slot = fits.get(e.id)
             if slot is not None:
                 text += (f"\n  [b reverse $warning] FREE NOW [/] {clock.describe(slot.start, self.tz)}-"
-                         f"{slot.end.astimezone(self.tz):%H:%M} {escape(self.names.get(slot.staff_id, '?'))} · "
-                         f"{escape(self.names.get(slot.room_id, '?'))}")
+                         f"{slot.end.astimezone(self.tz):%H:%M} {plain(self.names.get(slot.staff_id, '?'))} · "
+                         f"{plain(self.names.get(slot.room_id, '?'))}")
             options.append(Option(text, id=e.id))
         entries.set_options(options)
         if options:
@@ -105,7 +104,7 @@ class WaitlistScreen(Live, Screen):
         who = self.names.get(entry.client_id, "a client no longer on file")
         slot = self.fits.get(entry.id)
         if slot is None:
-            self.notify(f"nothing fitting is free for {who} yet", severity="warning")
+            self.notify(f"nothing fitting is free for {who} yet", severity="warning", markup=False)
             return
         when = clock.describe(slot.start, self.tz)
 
@@ -116,12 +115,12 @@ class WaitlistScreen(Live, Screen):
                 self.app.push_screen(OverrideScreen(f"Book {who} {when}", exc.problems), retry)
                 return
             except SchedulerError as exc:
-                self.notify(exc.reason, title=f"Not booked: {who} {when}", severity="error", timeout=8)
+                self.notify(plain(exc.reason), title=f"Not booked: {who} {when}", severity="error", timeout=8)
                 return
             note = self.scheduler.referral_note(appt)
             self.notify(f"Booked {who} {clock.describe(appt.start, self.tz)} with "
                         f"{self.names.get(appt.staff_id, '?')} in {self.names.get(appt.room_id, '?')}"
-                        + (f"\n{note}" if note else ""), title="Booked")
+                        + (f"\n{note}" if note else ""), title="Booked", markup=False)
             self._changed()
 
         def retry(reason: str | None) -> None:
@@ -135,7 +134,7 @@ class WaitlistScreen(Live, Screen):
             if entry is not None:
                 self._changed()
                 self.notify(f"{self.names.get(entry.client_id, 'The client')} is on the waitlist, "
-                            f"{entry.first_day:%a %d %b} – {entry.last_day:%a %d %b}")
+                            f"{entry.first_day:%a %d %b} – {entry.last_day:%a %d %b}", markup=False)
 
         self.app.push_screen(WaitEntryScreen(self.scheduler), added)
 
@@ -147,9 +146,9 @@ class WaitlistScreen(Live, Screen):
         try:
             self.scheduler.remove_from_waitlist(entry.id)
         except SchedulerError as exc:
-            self.notify(exc.reason, title=f"Still waiting: {who}", severity="error")
+            self.notify(plain(exc.reason), title=f"Still waiting: {who}", severity="error")
             return
-        self.notify(f"{who} is off the waitlist")
+        self.notify(f"{who} is off the waitlist", markup=False)
         self._changed()
 
     def _changed(self) -> None:
@@ -208,7 +207,7 @@ class WaitEntryScreen(Dialog):
                 therapist=self._value("therapist"), note=self.query_one("#note", Input).value)
         except SchedulerError as exc:
             who = self.query_one("#client", Choice).text
-            self.query_one("#problems", Static).update(f"[$error]✖ {who}: {exc.reason}[/] (nothing added)")
+            self.query_one("#problems", Static).update(f"[$error]✖ {who}: {plain(exc.reason)}[/] (nothing added)")
             return
         self.dismiss(entry)
 
