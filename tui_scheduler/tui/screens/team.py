@@ -108,7 +108,11 @@ class TeamScreen(Live, Screen):
         options += [Option(Text(f"{r.name} ({SHORT[r.kind]})" + ("" if r.active else " not in use")), id=r.id)
                     for r in self.rooms.values()]
         options.append(Option("+ new room", id=NEW_ROOM))
-        self.query_one("#people", OptionList).set_options(options)
+        people = self.query_one("#people", OptionList)
+        kept = people.highlighted
+        people.set_options(options)
+        # the same line as before a refresh, else the first person (the first line is a heading)
+        people.highlighted = kept if kept is not None and kept < len(options) else 1
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.open(event.option.id)
