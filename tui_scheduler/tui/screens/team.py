@@ -12,7 +12,6 @@ from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import SchedulerError
-from ...core.hours import DAYS, WeeklyHours
 from ...core.model import MODALITIES, Role, Room, RoomKind, Staff
 from ...services import Scheduler
 from ..widgets.keyline import KeyLine
@@ -25,26 +24,6 @@ NEW_STAFF, NEW_ROOM = "+staff", "+room"
 SHORT = {Role.THERAPIST: "massage", Role.CHIROPRACTOR: "chiro", Role.PHYSICAL_THERAPIST: "PT",
          RoomKind.MASSAGE: "massage", RoomKind.CHIROPRACTIC: "chiro", RoomKind.PHYSICAL_THERAPY: "PT"}
 ACTIVE = "active"
-
-
-def hours_text(hours: WeeklyHours) -> str:
-    """'mon-fri 09:00-17:00; sat 09:00-14:00': the days that share their hours written as one line of
-    the hours field, so that a week fits the field as it was typed."""
-    days_by_spans: dict[tuple, list[int]] = {}
-    for day, spans in enumerate(hours.spans):
-        if spans:
-            days_by_spans.setdefault(spans, []).append(day)
-    parts = []
-    for spans, days in days_by_spans.items():
-        runs: list[list[int]] = []
-        for day in days:
-            if runs and runs[-1][1] == day - 1:
-                runs[-1][1] = day
-            else:
-                runs.append([day, day])
-        names = ",".join(DAYS[a] if a == b else f"{DAYS[a]}{'-' if b > a + 1 else ','}{DAYS[b]}" for a, b in runs)
-        parts += [f"{names} {a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in spans]
-    return "; ".join(parts) or "no hours"
 
 
 class TeamScreen(Live, Screen):
@@ -140,7 +119,7 @@ class TeamScreen(Live, Screen):
             active.select(ACTIVE)
         self.query_one("#role", Choice).value = person.role.value if person else Role.THERAPIST.value
         self.query_one("#role", Choice).disabled = person is not None
-        self.query_one("#hours", Input).value = hours_text(person.hours) if person else ""
+        self.query_one("#hours", Input).value = person.hours.compact() if person else ""
         mods = self.query_one("#modalities", Checks)
         mods.display = not is_room and (person is None or person.is_therapist)  # a new person may be one
         mods.deselect_all()
