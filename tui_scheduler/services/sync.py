@@ -28,7 +28,7 @@ import filelock
 from ..core import clock
 from ..core.errors import BadInput, CalendarServerError, DataFolderError, Refused
 from ..core.feeds import Entry, Feed, window
-from ..core.model import Status, TimeOff, iso
+from ..core.model import TimeOff, iso
 from ..core.sync import (
     ACCOUNT_ID,
     CHANGED_THERE,
