@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # ical.js, the feed tests' parser from outside Python (npm); skipped with a note where there is no npm
 PARSERS := tests/parsers/node_modules/.package-lock.json
 
-.PHONY: run test test-under-load bench bench-start torture clean
+.PHONY: run test test-under-load bench bench-start bench-screens torture clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 # Only the start-up rows of the bench (about a minute): printed, results.md untouched.
 bench-start: $(STAMP)
 	$(BIN)/python -m bench.run --start-only
+
+# Only the screens' opening times against bare modals (a minute or two); prints, writes nothing.
+bench-screens: $(STAMP)
+	$(BIN)/python -m bench.screens
 
 # The torture suite at full size (make test runs it small).
 torture: $(STAMP)

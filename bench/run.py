@@ -6,7 +6,8 @@ For each N in 1,000 / 20,000 / 100,000 appointments (bench/generate.py writes th
 - cold start of the app to the calendar's first frame, beside a bare Textual app with one Label, interleaved
   in the same run (bench/tui_probe.py, one fresh process per start), in wall-clock and in CPU time;
 - switching to the next week in the week view, and the app process's peak RSS.
-Then the whole-practice feed of 10,000 events (bench/bench_feeds.py, when the feed code is there).
+Then the whole-practice feed of 10,000 events (bench/bench_feeds.py, when the feed code is there), and the
+time each screen and form takes to open beside a bare modal with as many fields (bench/screens.py).
 
 A piece that is missing is reported as "not measured (reason)", never as a number.
 bench/analysis.md (written by people) is appended to results.md: what the numbers mean, what remains.
@@ -27,6 +28,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench import screens
 from bench.generate import free_session_slots, generate
 
 HERE = Path(__file__).resolve().parent
@@ -304,6 +306,11 @@ def main() -> int:
     text = table(results, feeds, feeds_reason)
     print()
     print(text)
+    screen_results, screens_reason = _attempt("the screen probe", screens.measure)
+    screen_text = (screens.INTRO.format(rounds=screens.ROUNDS) + "\n\n" + screens.table(screen_results)
+                   if screen_results else screens_reason)
+    print()
+    print(screen_text)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     data_lines = "\n".join(
         f"- {n:,}: {r['summary']['months']} month files (largest {r['summary']['largest_month']:,} appointments), "
@@ -314,7 +321,8 @@ def main() -> int:
         f"# Benchmark results\n\n`make bench`, {when}, {time.perf_counter() - started:.0f} s.\n\n"
         f"Machine: {description}\n\nData (bench/generate.py; 10 staff, 8 rooms, 2,000 clients):\n{data_lines}\n\n"
         f"Bookings: {BOOKINGS} per N after one warm-up, {CLI_BOOKINGS} one-shot CLI bookings; cold starts: "
-        f"{STARTS} of each app, interleaved; next week: {WEEKS} switches.\n\n{text}\n\n{analysis}")
+        f"{STARTS} of each app, interleaved; next week: {WEEKS} switches.\n\n{text}\n\n"
+        f"## Opening screens and forms\n\n{screen_text}\n\n{analysis}")
     print(f"\nwritten to {HERE / 'results.md'}")
     return 0
 

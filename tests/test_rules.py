@@ -269,3 +269,13 @@ def test_dry_run_reports_without_writing(sched):
                                           modality="swedish", start=f"{TUE} 10:00", minutes=60)
     assert {p.code for p in problems} >= {"room", "flags"}
     assert sched.revision() == before
+
+
+def test_conflicts_say_what_holds_the_time_without_internal_ids(sched):
+    first = session(sched)
+    reason = refusal(session, sched, when="10:30", client="Ann", therapist="Daniel", room="Cedar", override="ok")
+    assert first.id not in reason
+    assert "room Cedar is in use Tue 2026-11-24 10:00-11:15 (a session + 15 min turnover)" in reason
+    assert "Ann Self is already booked Tue 2026-11-24 10:00-11:00 (a session with Maya)" in reason
+    reason = refusal(session, sched, when="10:30", client="Ben Flag", room="Willow", override="ok")
+    assert "Maya is busy Tue 2026-11-24 10:00-11:00 (a session)" in reason and first.id not in reason

@@ -34,9 +34,9 @@ async def test_book_a_session_from_the_cursor(practice):
         text = screen_text(app)
         assert "no valid referral" in text  # the client's referral standing, before confirming
         assert "⚠ Dan Hsa pays by hsa-fsa and has no referral" in text
-        assert "(needs" in text  # soft: needs an override reason
-        # both swedish therapists are free; only the referral warning stands in the way
-        assert "Therapist  Daniel · ⚠ referral" in text
+        assert "A reason in Override books it anyway." in text  # soft: a reason lets it through
+        # both swedish therapists are free: the client's referral is no reason to prefer either
+        assert "Therapist  Daniel · ✔ free" in text
         form.query_one("#override").value = "prescription on file at the front desk"
         await press(pilot, "ctrl+s")
         booked = [a for a in tuesday(practice) if a.kind == Kind.SESSION]
@@ -121,7 +121,8 @@ async def test_spot_work_inside_a_visit(practice):
         await press(pilot, "down")  # 10:00 Maya -> 10:30 Daniel
         await press(pilot, "down")
         form = app.screen
-        assert "(needs" in screen_text(app)  # Cara pays by insurance with no referral: a soft warning
+        # Cara pays by insurance with no referral: a soft warning
+        assert "A reason in Override books it anyway." in screen_text(app)
         await press(pilot, "enter")
         assert app.screen is form
         form.query_one("#region").value = "low back"

@@ -31,13 +31,16 @@ async def test_clients_search_edit_and_add_with_a_referral(practice):
         await press(pilot, "ctrl+s")
         eve = next(c for c in practice.clients() if c.name == "Eve Insured")
         assert eve.payer == Payer.INSURANCE
-        screen.query_one("#ref-visits").value = "6"
-        screen.query_one("#ref-expires").value = "2027-01-15"
-        screen.query_one("#ref-prescriber").value = "Dr. Chen"
-        screen.query_one("#ref-area").focus()
-        await press(pilot, "enter")
+        await press(pilot, "ctrl+r")
+        form = app.screen
+        assert "New referral for Eve Insured" in screen_text(app)
+        await pilot.press(*"6", "tab", *"2027-01-15", "tab", *"Dr. Chen", "enter")
+        await settle(pilot)
+        assert app.screen is screen
         assert [r.visits for r in practice.referrals("Eve")] == [6]
-        assert "6 of 6 visits left" in str(screen.query_one("#referrals").render())
+        assert "6 of 6 visits left" in str(screen.query_one("#heading").render())
+        assert "✔ referral added for Eve Insured: 6 visits until 2027-01-15" in str(screen.query_one("#message").render())
+        assert form is not screen
 
 
 @pilot_test
@@ -84,7 +87,10 @@ async def test_staff_hours_certifications_time_off_and_rooms(practice):
         await press(pilot, "ctrl+s")
         assert "Birch" in [r.name for r in practice.rooms()]
         birch = next(r for r in practice.rooms() if r.name == "Birch")
-        screen.query_one("#active").value = False
+        assert "[x] In use / works here" in screen_text(app)
+        screen.query_one("#active").focus()
+        await press(pilot, "space")
+        assert "[ ] In use / works here" in screen_text(app)
         await press(pilot, "ctrl+s")
         assert not next(r for r in practice.rooms() if r.name == "Birch").active
         await press(pilot, "escape")

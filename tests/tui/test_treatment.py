@@ -77,7 +77,7 @@ async def test_the_client_screen_lists_referrals_with_visits_used_and_left(pract
         await press(pilot, "c")
         await pilot.press(*"cara", "enter")
         await settle(pilot)
-        text = str(app.screen.query_one("#referrals").render())
+        text = str(app.screen.query_one("#heading").render())
         assert "expired · 0 used, 4 of 4 visits left · 2026-10-01 to 2026-11-20" in text
         # her spot work on Monday uses one visit of the referral still valid
         assert "active · 1 used, 5 of 6 visits left · 2026-11-01 to 2027-01-15 · Dr. Chen · neck" in text
@@ -105,7 +105,8 @@ async def test_a_series_is_planned_first_and_booked_all_at_once_then_the_rest_ca
         assert [item.free for item in plan] == [True, False, True] and alternative is not None
         text = screen_text(app)
         assert "✔ Tue 2026-11-24 11:00  free" in text and "✔ Tue 2026-12-08 11:00  free" in text
-        assert "✖ Tue 2026-12-01 11:00  Maya is busy" in text
+        assert "✖ Tue 2026-12-01 11:00  busy" in text  # in a word; the date's problems in full below the list
+        assert "✖ Maya is busy Tue 2026-12-01 11:00-12:00" in text
         assert f"→ Tue 2026-12-01 {alternative.start.astimezone(series.tz):%H:%M}" in text
         assert "Nothing is booked yet: ^s books this plan." in text
         assert not [a for a in practice.appointments(NOW, NOW.replace(year=2027)) if a.series_id]
@@ -167,14 +168,16 @@ async def test_the_day_sheet_shows_check_in_flags_referral_and_records_hands_on_
         await press(pilot, "D")
         text = screen_text(app)
         assert "Day sheet · Mon 23 Nov 2026 · 4 appointments" in text
-        assert "07:45 08:00 F Ben Flag" in text and "⚠osteop" in text
-        assert "10:00 10:15 B Cara Ins       ▸Daniel   Adjusti…          visit 1 of 6" in text
+        line = next(line for line in text.splitlines() if "Ben Flag" in line)
+        assert line.startswith(" 07:45 08:00 F Ben Flag Daniel") and "⚠1" in line  # one flag, named below
+        assert "10:00 10:15 B Cara Ins ▸Daniel  Adjusting       visit 1 of 6" in text
         assert "07:45 check-in · 08:00-09:30 fulfilled session · Ben Flag" in text
         assert "⚠ osteoporosis (fracture risk)" in text
 
         await press(pilot, "down")  # Ann's session is booked, not fulfilled: nothing to bill yet
         await press(pilot, "h")
         assert app.screen.__class__.__name__ == "DaySheetScreen"
+        assert "Ann Self 09:00 is booked, not fulfilled yet" in notices(app)  # says why, in one line
         await press(pilot, "up", "h")
         await pilot.press(*"38", "tab", *"15")
         await settle(pilot)

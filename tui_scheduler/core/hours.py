@@ -78,6 +78,26 @@ class WeeklyHours:
                 parts.append(DAYS[i] + " " + ",".join(f"{_clock(a)}-{_clock(b)}" for a, b in spans))
         return "; ".join(parts) or "no hours"
 
+    def compact(self) -> str:
+        """'mon-fri 09:00-17:00; sat 09:00-14:00': days that share their hours on one line, as a person
+        types them (and `parse` reads them back)."""
+        days_by_spans: dict[tuple, list[int]] = {}
+        for day, spans in enumerate(self.spans):
+            if spans:
+                days_by_spans.setdefault(spans, []).append(day)
+        parts = []
+        for spans, days in days_by_spans.items():
+            runs: list[list[int]] = []
+            for day in days:
+                if runs and runs[-1][1] == day - 1:
+                    runs[-1][1] = day
+                else:
+                    runs.append([day, day])
+            names = ",".join(DAYS[a] if a == b else f"{DAYS[a]}{'-' if b > a + 1 else ','}{DAYS[b]}"
+                             for a, b in runs)
+            parts += [f"{names} {_clock(a)}-{_clock(b)}" for a, b in spans]
+        return "; ".join(parts) or "no hours"
+
     def to_dict(self) -> dict:
         return {DAYS[i]: [[_clock(a), _clock(b)] for a, b in spans] for i, spans in enumerate(self.spans)}
 

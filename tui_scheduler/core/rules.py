@@ -83,9 +83,10 @@ def room_span(a: Appointment, practice: Practice) -> tuple[datetime, datetime] |
     return a.start, a.end + timedelta(minutes=extra)
 
 
-def _span_text(a: Appointment, tz: ZoneInfo) -> str:
+def _span_text(a: Appointment, tz: ZoneInfo, who: str = "") -> str:
+    """'Tue 2026-11-24 10:00-11:00 (a session with Maya)': the time and what holds it, never an id."""
     start = a.start.astimezone(tz)
-    return f"{start:%a %Y-%m-%d %H:%M}-{a.end.astimezone(tz):%H:%M} ({a.kind} {a.id})"
+    return f"{start:%a %Y-%m-%d %H:%M}-{a.end.astimezone(tz):%H:%M} (a {a.kind}{' with ' + who if who else ''})"
 
 
 def check(snap: Snapshot, appt: Appointment, ignore: frozenset[str] = frozenset(),
@@ -171,10 +172,10 @@ def _spot_shape(snap: Snapshot, a: Appointment, person: Staff) -> list[Problem]:
     if visit is None:
         return out + [Problem("unknown", f"no visit with id {a.visit_id!r}")]
     if visit.kind != Kind.VISIT:
-        return out + [Problem("visit", f"{visit.id} is a {visit.kind}; spot work goes inside a "
+        return out + [Problem("visit", f"that is a {visit.kind}; spot work goes inside a "
                                        f"chiropractic or physical-therapy visit")]
     if not visit.holds_time:
-        out.append(Problem("visit", f"visit {visit.id} is {visit.status}"))
+        out.append(Problem("visit", f"the visit is {visit.status}"))
     if not (visit.start <= a.start and a.end <= visit.end):
         tz = snap.tz
         out.append(Problem("inside", f"spot work must lie inside its visit "
@@ -210,13 +211,15 @@ def _conflicts(snap: Snapshot, a: Appointment, ignore: frozenset[str]) -> list[P
             turnover = f" + {snap.practice.turnover_minutes} min turnover" if other.kind == Kind.SESSION else ""
             start = other.start.astimezone(tz)
             out.append(Problem("room-busy", f"room {room} is in use {start:%a %Y-%m-%d %H:%M}-"
-                                            f"{theirs[1].astimezone(tz):%H:%M} ({other.kind} {other.id}{turnover})"))
+                                            f"{theirs[1].astimezone(tz):%H:%M} (a {other.kind}{turnover})"))
         if other.client_id == a.client_id and overlaps(a.start, a.end, other.start, other.end):
             own_visit = (a.kind == Kind.SPOT and a.visit_id == other.id) or (
                 other.kind == Kind.SPOT and other.visit_id == a.id)
             if not own_visit:
                 client = snap.clients[a.client_id].name
-                out.append(Problem("client-busy", f"{client} is already booked {_span_text(other, tz)}"))
+                staff = snap.staff.get(other.staff_id)
+                out.append(Problem("client-busy", f"{client} is already booked "
+                                                  f"{_span_text(other, tz, staff.name if staff else '')}"))
     return out
 
 
@@ -231,7 +234,7 @@ def _soft(snap: Snapshot, a: Appointment, ignore: frozenset[str], clinical: bool
     if not same_day or not snap.practice.hours.covers(day, first, last):
         out.append(Problem("hours", f"the practice is closed then ({clock.describe(a.start, tz)})", soft=True))
     elif not person.hours.covers(day, first, last):
-        out.append(Problem("hours", f"{person.name} does not work then ({person.hours.describe()})", soft=True))
+        out.append(Problem("hours", f"{person.name} does not work then ({person.hours.compact()})", soft=True))
     for off in person.time_off:
         if overlaps(a.start, a.end, off.start, off.end):
             why = f": {off.reason}" if off.reason else ""

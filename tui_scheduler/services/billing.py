@@ -16,7 +16,7 @@ class Billing(Area):
             if appt.kind == Kind.VISIT:
                 raise Refused("hands-on minutes are recorded on massage sessions and spot work, not on visits")
             if appt.status != Status.FULFILLED:
-                raise Refused(f"{appt.id} is {appt.status}; record hands-on minutes once it is fulfilled")
+                raise Refused(f"{desk.label(appt)} is {appt.status}; record hands-on minutes once it is fulfilled")
             clean = {}
             for code, minutes in minutes_by_code.items():
                 if code not in billing.CODES:

@@ -65,7 +65,7 @@ class Booking(Area):
         """Spot work and the visit it goes inside (which the rules must see, wherever it starts)."""
         host = desk.appointment(visit)
         if host.kind != Kind.VISIT:
-            raise Refused(f"{host.id} is a {host.kind}; spot work goes inside a chiropractic or "
+            raise Refused(f"{desk.label(host)} is a {host.kind}; spot work goes inside a chiropractic or "
                           f"physical-therapy visit")
         person = desk.find(desk.staff, therapist, "therapist")
         if modality:
@@ -76,7 +76,7 @@ class Booking(Area):
         client = desk.clients.get(host.client_id)
         room = desk.rooms.get(host.room_id)
         if client is None or room is None:
-            raise Refused(f"visit {host.id} refers to a client or room that no longer exists")
+            raise Refused(f"{desk.label(host)} refers to a client or room that no longer exists")
         appt = self.draft(desk, Kind.SPOT, client, person, room, desk.time(start), 15,
                           modality=modality, visit_id=host.id, region=clean_text(region, "the region", 100))
         return appt, (host,)
@@ -368,10 +368,10 @@ class Booking(Area):
         with self.ctx.read() as desk:
             host = desk.appointment(visit)
             if host.kind != Kind.VISIT or not host.holds_time:
-                raise Refused(f"{host.id} is a {host.status} {host.kind}; spot work goes inside a booked visit")
+                raise Refused(f"{desk.label(host)} is a {host.status} {host.kind}; spot work goes inside a booked visit")
             client, room = desk.clients.get(host.client_id), desk.rooms.get(host.room_id)
             if client is None or room is None:
-                raise Refused(f"visit {host.id} refers to a client or room that no longer exists")
+                raise Refused(f"{desk.label(host)} refers to a client or room that no longer exists")
             nearby = desk.near(host.start, host.end)
             therapists = [s for s in desk.staff.all() if s.active and s.is_therapist and s.modalities]
             openings = []

@@ -20,9 +20,9 @@ class Confirmations(Area):
             if appt.kind == Kind.SPOT:
                 appt = desk.appointment(appt.visit_id or "")
             if appt.status != Status.BOOKED:
-                raise Refused(f"{appt.id} is {appt.status}; only a booked appointment is confirmed")
+                raise Refused(f"{desk.label(appt)} is {appt.status}; only a booked appointment is confirmed")
             if appt.confirmed:
-                raise Refused(f"{appt.id} was already confirmed {clock.describe(appt.confirmed, desk.tz)}")
+                raise Refused(f"{desk.label(appt)} was already confirmed {clock.describe(appt.confirmed, desk.tz)}")
             now = self.now()
             group = [appt, *desk.spots_of(appt)]
             for a in group:

@@ -28,7 +28,7 @@ import filelock
 from ..core import clock
 from ..core.errors import BadInput, CalendarServerError, DataFolderError, Refused
 from ..core.feeds import Entry, Feed, window
-from ..core.model import Status, TimeOff, iso
+from ..core.model import TimeOff, iso
 from ..core.sync import (
     ACCOUNT_ID,
     CHANGED_THERE,
@@ -54,7 +54,6 @@ LOCK_FILE = ".sync-lock"
 LOCK_WAIT = 600.0  # a sync of a busy practice takes seconds; ten minutes means the other one is stuck
 RETRIES = 3  # 412s in a row on one resource before giving up until the next sync
 CALENDAR_REASON = "busy in their own calendar"  # the event's title stays on the server: it is private
-_WAITING = (Status.BOOKED, Status.ARRIVED)  # appointments still to be given, that calendar time off can hit
 
 
 class CalendarServer(Protocol):
@@ -247,8 +246,8 @@ class Sync(Area):
     def _report_hits(desk, person, off: TimeOff, report: Report) -> None:
         """Appointments still to be given under new calendar time off: they stay, and a person is told."""
         tz = desk.tz
-        for a in sorted(desk.near(off.start, off.end), key=lambda a: a.start):
-            if a.staff_id == person.id and a.status in _WAITING and a.start < off.end and off.start < a.end:
+        for a in desk.booked_between(off.start, off.end):  # what time off strands, as the desk's rule says
+            if a.staff_id == person.id:
                 report.hits.append(a.id)
                 report.notes.append(
                     f"{person.name} is busy in their own calendar {clock.describe(off.start, tz)}-"

@@ -218,7 +218,7 @@ class Treatment(Area):
             with self.ctx.read() as desk:
                 appt = desk.appointment(appt_id)
                 if not appt.series_id:
-                    raise Refused(f"{appt.id} is not part of a series")
+                    raise Refused(f"{desk.label(appt)} is not part of a series")
                 months = [m for m in desk.tx.folder.months() if m >= clock.month_key(appt.start, desk.tz)]
                 rest = sorted((a for a in desk.book.in_months(months)
                                if a.series_id == appt.series_id and a.start >= appt.start

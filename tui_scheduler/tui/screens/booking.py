@@ -1,24 +1,31 @@
 """Booking forms: a session or a visit from the cursor's slot, and spot work inside a visit.
 
-The forms only ask: every verdict (conflicts, soft warnings, who is free) comes from the service, and a
-refused booking leaves everything typed in place.
+The forms only ask: every verdict (conflicts, soft warnings, who is free) comes from the service, read in
+a worker so that the form is on screen at once and typing never waits for it; a refused booking leaves
+everything typed in place.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import NeedsOverride, Refused, SchedulerError
-from ...core.model import FLAGS, MODALITIES, Appointment, Client, RoomKind
+from ...core.model import FLAGS, MODALITIES, Appointment, Client, RoomKind, Staff
+from ...core.rules import Problem
 from ...services import Scheduler
-from .prompts import Dialog, problem_lines
+from .fields import ButtonBar, Choice, TextField
+from .prompts import Dialog, plain, problem_lines
+from .reading import read_then
 from .slots import FreeSlotsScreen
 
 SESSION_MINUTES = (30, 45, 60, 75, 90, 120)
@@ -26,11 +33,44 @@ VISIT_MINUTES = (15, 30, 45, 60, 90)
 SHOWN_CLIENTS = 30
 SHOWN_SLOTS = 8
 
+# What keeps a person from a slot, in the desk's words, from the rules' problem codes: first what is
+# about the person, then about the room and the client.
+STANDS_IN_THE_WAY = (
+    ("off", {"hours", "time-off"}),
+    ("busy", {"staff-busy"}),
+    ("not certified", {"certification", "role", "modality"}),
+    ("room taken", {"room-busy"}),
+    ("client booked", {"client-busy"}),
+)
+
+
+# and what a client brings to any booking, whoever takes it
+CLIENT_WORDS = (("flagged", {"flags"}), ("referral", {"referral"}))
+
+
+def in_the_way(problems: list[Problem], clinical: bool = False) -> list[str]:
+    """The problems in the desk's words: 'off', 'busy', 'room taken'... ('flagged', 'referral' too when
+    `clinical`); 'see below' when the time or the room itself is refused, for anyone."""
+    codes = {p.code for p in problems}
+    words = [word for word, wanted in STANDS_IN_THE_WAY + (CLIENT_WORDS if clinical else ()) if codes & wanted]
+    if not words and any(not p.soft for p in problems):
+        words = ["see below"]
+    return words
+
+
+def availability(problems: list[Problem]) -> str:
+    """'✔ free', '⚠ off' (a reason books it anyway), '✖ busy, room taken' (it cannot be booked).
+    A client's flags or referral are the same whoever takes the session: they do not make anyone less free."""
+    words = in_the_way(problems)
+    if not words:
+        return "✔ free"
+    return ("✖ " if any(not p.soft for p in problems) else "⚠ ") + ", ".join(words)
+
 
 def client_info(scheduler: Scheduler, client: Client, start: str | None = None) -> str:
     """What the desk must see before confirming: contraindication flags, payer, referral standing, and
     (given a session's start) which authorized visit this booking would be."""
-    parts = [f"[b]{client.name}[/b] · {client.payer}" + (f" · {client.pressure} pressure" if client.pressure else "")]
+    parts = [f"[b]{plain(client.name)}[/b] · {client.payer}" + (f" · {client.pressure} pressure" if client.pressure else "")]
     if client.flags:
         parts.append("[$warning]⚠ " + "; ".join(FLAGS.get(f, f) for f in client.flags) + "[/]")
     if client.needs_referral:
@@ -39,7 +79,7 @@ def client_info(scheduler: Scheduler, client: Client, start: str | None = None) 
         except SchedulerError:  # a start still being typed
             note = ""
         if note:
-            parts.append(f"this booking: {note}")
+            parts.append(f"this booking: {plain(note)}")
         standings = [r for r in scheduler.referral_standings(client=client.id) if r["state"] != "expired"]
         if standings:
             parts += [f"referral: {r['left']} of {r['visits']} visits left, expires {r['expires']}"
@@ -47,6 +87,25 @@ def client_info(scheduler: Scheduler, client: Client, start: str | None = None) 
         else:
             parts.append("[$warning]⚠ no valid referral[/]")
     return "\n".join(parts)
+
+
+def verdict_lines(problems: list[Problem]) -> str:
+    if not problems:
+        return "[$success]✔ free: nothing stands in the way[/]"
+    hint = "" if any(not p.soft for p in problems) else "\n[i]A reason in Override books it anyway.[/i]"
+    return problem_lines(problems) + hint
+
+
+@dataclass
+class Verdict:
+    """The service's answer to one state of the form."""
+
+    asked: int  # which state of the form it answers
+    info: str = "[dim]no client chosen yet[/dim]"
+    offer: list[tuple[str, str]] | None = None  # (person · availability, id), when the people were asked
+    person: str | None = None
+    problems: list[Problem] | None = None  # None: the form is not complete yet
+    error: str = ""
 
 
 class BookingScreen(Dialog):
@@ -65,58 +124,46 @@ class BookingScreen(Dialog):
         self.scheduler, self.kind = scheduler, kind
         self.tz = clock.zone(scheduler.practice().timezone)
         self.start_text = f"{start.astimezone(self.tz):%Y-%m-%d %H:%M}"
-        self.clients = scheduler.clients()
+        self.clients: list[Client] = []  # read in a worker once the form is on screen
+        self.therapists: list[Staff] = []
         self.client: Client | None = None
-        wanted = {RoomKind.MASSAGE} if kind == "session" else {RoomKind.CHIROPRACTIC, RoomKind.PHYSICAL_THERAPY}
-        self.rooms = [r for r in scheduler.rooms() if r.active and r.kind in wanted]
-        self.room = room if any(r.id == room for r in self.rooms) else (self.rooms[0].id if self.rooms else None)
+        self.room = room
         self.person = person
         # a search for free times keeps the therapist or room only where someone chose it, not a default
         self.pinned = {"staff"} if person else set()
-        staff = {s.id: s for s in scheduler.staff()}
-        first = staff[person].modalities[0] if person in staff and staff[person].modalities else "swedish"
-        self.modality = first
+        self.modality = "swedish"
         self.minutes = 60 if kind == "session" else 30
-        self._staff_key: tuple = ()
+        self._asked = 0  # the form's state the last verdict was asked for
 
     def compose(self) -> ComposeResult:
         session = self.kind == "session"
-        with VerticalScroll(classes="dialog wide"):
+        # rooms and staff are small files, read at once so that the first frame is the whole form
+        wanted = {RoomKind.MASSAGE} if session else {RoomKind.CHIROPRACTIC, RoomKind.PHYSICAL_THERAPY}
+        rooms = [r for r in self.scheduler.rooms() if r.active and r.kind in wanted]
+        if not any(r.id == self.room for r in rooms):
+            self.room = rooms[0].id if rooms else None
+        self.therapists = [s for s in self.scheduler.staff() if s.active and s.is_therapist]
+        if session and self.person:
+            chosen = next((s for s in self.therapists if s.id == self.person), None)
+            if chosen is not None and chosen.modalities:
+                self.modality = chosen.modalities[0]
+        with Vertical(classes="dialog wide form"):
             yield Label(f"[b]New {'session' if session else 'visit (chiropractic / PT)'}[/b]", id="title")
-            with Horizontal(classes="field"):
-                yield Label("Client")
-                yield Input(placeholder="type to search", id="client", compact=True)
-            yield OptionList(id="matches")
-            with Horizontal(classes="field"):
-                yield Label("Start")
-                yield Input(self.start_text, id="start", compact=True)
-            if session:
-                with Horizontal(classes="field"):
-                    yield Label("Modality")
-                    yield Select([(m, m) for m in MODALITIES], value=self.modality, id="modality",
-                                 allow_blank=False, compact=True)
-            with Horizontal(classes="field"):
-                yield Label("Minutes")
-                yield Select([(str(m), m) for m in (SESSION_MINUTES if session else VISIT_MINUTES)],
-                             value=self.minutes, id="minutes", allow_blank=False, compact=True)
-            with Horizontal(classes="field"):
-                yield Label("Therapist" if session else "Provider")
-                yield Select([], id="staff", prompt="nobody fits", compact=True)
-            with Horizontal(classes="field"):
-                yield Label("Room")
-                yield Select([(r.name, r.id) for r in self.rooms], value=self.room or Select.NULL, id="room",
-                             prompt="no room", compact=True)
-            yield Static(id="client-info", classes="info")
-            yield Static(id="problems", classes="problems")
-            with Horizontal(classes="field"):
-                yield Label("Override")
-                yield Input(placeholder="reason, only for ⚠ warnings", id="override", compact=True)
-            with Horizontal(classes="buttons"):
-                yield Button("Book  ^s", id="book", variant="primary", compact=True)
+            with VerticalScroll(classes="form-body"):
+                yield TextField("Client", placeholder="type to search", id="client")
+                yield OptionList(id="matches")
+                yield TextField("Start", self.start_text, id="start")
                 if session:
-                    yield Button("Next free  ^f", id="find-free", compact=True)
-                    yield Button("Series  ^r", id="series", compact=True)
-                yield Button("Close  esc", id="close", compact=True)
+                    yield Choice("Modality", [(m, m) for m in MODALITIES], self.modality, id="modality")
+                yield Choice("Minutes", [(str(m), m) for m in (SESSION_MINUTES if session else VISIT_MINUTES)],
+                             self.minutes, id="minutes")
+                yield Choice("Therapist" if session else "Provider", [], prompt="…", id="staff")
+                yield Choice("Room", [(r.name, r.id) for r in rooms], self.room, prompt="no room", id="room")
+                yield Static("[dim]no client chosen yet[/dim]", id="client-info", classes="info")
+                yield Static(id="problems", classes="problems")
+                yield TextField("Override", placeholder="reason, only for ⚠ warnings", id="override")
+            yield ButtonBar(("Book ^s", "book"), *((("Next free ^f", "find-free"), ("Series ^r", "series"))
+                                                   if session else ()), ("Close esc", "close"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("find_free", "series"):
@@ -124,18 +171,29 @@ class BookingScreen(Dialog):
         return True
 
     def on_mount(self) -> None:
-        self._show_matches("")
         self.query_one("#client", Input).focus()
+        read_then(self, self.scheduler.clients, self._clients_read)
         self.recheck()
 
+    @property
+    def shown(self) -> bool:
+        """False once the form is closed (a worker may answer just then)."""
+        return self in self.app.screen_stack
+
     # --- the client --------------------------------------------------------------------------------
+
+    def _clients_read(self, clients: list[Client]) -> None:
+        self.clients = clients
+        if self.client is None:
+            self._show_matches(self.query_one("#client", Input).value)
 
     def _show_matches(self, text: str) -> None:
         folded = text.casefold().strip()
         found = [c for c in self.clients if folded in c.name.casefold() or (folded and folded in c.phone)]
         matches = self.query_one("#matches", OptionList)
-        matches.set_options(Option(f"{c.name}" + (" ⚠" if c.flags else "") + f"  [dim]{c.payer}[/dim]", id=c.id)
-                            for c in found[:SHOWN_CLIENTS])
+        matches.set_options(Option(Text.assemble(c.name, " ⚠" if c.flags else "", (f"  {c.payer}", "dim")),
+                                   id=c.id) for c in found[:SHOWN_CLIENTS])
+        matches.display = bool(found)
         if found:
             matches.highlighted = 0
 
@@ -164,35 +222,33 @@ class BookingScreen(Dialog):
             event.stop()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self._choose(event.option.id)
-        self.query_one("#start", Input).focus()
+        if event.option_list.id == "matches":
+            self._choose(event.option.id)
+            self.query_one("#start", Input).focus()
 
     def _choose(self, client_id: str | None) -> None:
         self.client = next((c for c in self.clients if c.id == client_id), None)
         if self.client is not None:
             with self.prevent(Input.Changed):
                 self.query_one("#client", Input).value = self.client.name
-            self.query_one("#matches", OptionList).set_options(
-                [Option(f"✔ {self.client.name}", id=self.client.id)])
+            self.query_one("#matches", OptionList).display = False  # the name is in the field and below
         self.recheck()
 
     # --- live checks -------------------------------------------------------------------------------
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        value = None if event.value is Select.NULL else event.value
-        if event.select.id == "modality":
-            self.modality = value
-        elif event.select.id == "minutes":
-            self.minutes = value
-        elif event.select.id == "room":
-            if value != self.room:  # not the echo of the value the form opened with
-                self.pinned.add("room")
-            self.room = value
-        elif event.select.id == "staff":
-            if value != self.person:
-                self.pinned.add("staff")
-            self.person = value
-        self.recheck(staff_too=event.select.id != "staff")
+    def on_choice_changed(self, event: Choice.Changed) -> None:
+        name = event.choice.id
+        if name == "modality":
+            self.modality = event.value
+        elif name == "minutes":
+            self.minutes = event.value
+        elif name == "room":
+            self.pinned.add("room")
+            self.room = event.value
+        elif name == "staff":
+            self.pinned.add("staff")
+            self.person = event.value
+        self.recheck(staff_too=name != "staff")
 
     def _request(self) -> dict:
         request = dict(client=self.client.id if self.client else None, room=self.room,
@@ -204,55 +260,60 @@ class BookingScreen(Dialog):
         return request
 
     def recheck(self, staff_too: bool = True) -> None:
-        """Re-ask the service who fits and what stands in the way, after any change in the form."""
-        info = self.query_one("#client-info", Static)
-        start = self.query_one("#start", Input).value if self.kind == "session" else None
-        info.update(client_info(self.scheduler, self.client, start) if self.client
-                    else "[dim]no client chosen yet[/dim]")
-        problems = self.query_one("#problems", Static)
+        """Ask the service again who fits and what stands in the way, after any change in the form."""
+        self._asked += 1
+        self._judge(self._asked, self._request(), staff_too, self.client)
+
+    @work(thread=True, group="verdict")  # not exclusive: waiting on a cancelled worker fails
+    def _judge(self, asked: int, request: dict, staff_too: bool, client: Client | None) -> None:
+        if asked != self._asked:
+            return  # typed on since: only the latest state of the form is judged
+        sched, session = self.scheduler, self.kind == "session"
+        verdict = Verdict(asked, person=self.person)
+        who = "therapist" if session else "provider"
         try:
-            if staff_too:
-                self._offer_staff()
-            request = self._request()
-            if not all(request.values()):
-                problems.update("")
-                return
-            check = self.scheduler.problems_for_session if self.kind == "session" else self.scheduler.problems_for_visit
-            found = check(**request)
+            if client is not None:
+                verdict.info = client_info(sched, client, request["start"] if session else None)
+            if staff_too and request["room"]:
+                found = sched.staff_for_slot(request["start"], request["minutes"], request["room"], kind=self.kind,
+                                             modality=request.get("modality"), client=request["client"])
+                verdict.offer = [(f"{person.name} · {availability(problems)}", person.id)
+                                 for person, problems in found]
+                offered = [ident for _, ident in verdict.offer]
+                if session:  # the service offers those certified for the modality; the others say why not
+                    verdict.offer += [(f"{person.name} · ✖ not certified", person.id) for person in self.therapists
+                                      if person.id not in offered]
+                if request[who] not in offered:
+                    request[who] = offered[0] if offered else None
+                verdict.person = request[who]
+            if all(request.values()):
+                check = sched.problems_for_session if session else sched.problems_for_visit
+                verdict.problems = check(**request)
         except SchedulerError as exc:
-            problems.update(f"[$error]✖ {exc.reason}[/]")
-            return
-        problems.update(problem_lines(found) if found else "[$success]✔ free: nothing stands in the way[/]")
+            verdict.error = exc.reason
+        self.app.call_from_thread(self._show_verdict, verdict)
 
-    def _offer_staff(self) -> None:
-        start = self.query_one("#start", Input).value
-        if not self.room:
-            return
-        verdicts = self.scheduler.staff_for_slot(start, self.minutes, self.room, kind=self.kind,
-                                                 modality=self.modality,
-                                                 client=self.client.id if self.client else None)
-        options = []
-        for person, found in verdicts:
-            hard = [p for p in found if not p.soft]
-            state = "busy" if hard else ("⚠ " + found[0].code if found else "free")
-            options.append((f"{person.name} · {state}", person.id))
-        key = tuple(options)
-        if key == self._staff_key:
-            return
-        self._staff_key = key
-        ids = [ident for _, ident in options]
-        if self.person not in ids:
-            self.person = ids[0] if ids else None
-        select = self.query_one("#staff", Select)
-        with self.prevent(Select.Changed):
-            select.set_options(options)
-            select.value = self.person if self.person else Select.NULL
+    def _show_verdict(self, verdict: Verdict) -> None:
+        if verdict.asked != self._asked or not self.shown:
+            return  # the form changed since: a newer verdict is on its way
+        self.query_one("#client-info", Static).update(verdict.info)
+        if verdict.offer is not None:
+            self.person = verdict.person
+            staff = self.query_one("#staff", Choice)
+            staff.set_options(verdict.offer)
+            staff.prompt = "nobody fits"
+            staff.value = self.person
+        problems = self.query_one("#problems", Static)
+        if verdict.error:
+            problems.update(f"[$error]✖ {plain(verdict.error)}[/]")
+        elif verdict.problems is None:
+            problems.update("")
+        else:
+            problems.update(verdict_lines(verdict.problems))
 
-    # --- booking -----------------------------------------------------------------------------------
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
         actions = {"book": self.action_book, "find-free": self.action_find_free, "series": self.action_series}
-        actions.get(event.button.id, self.action_close)()
+        actions.get(event.name, self.action_close)()
 
     # --- next free time and series -----------------------------------------------------------------
 
@@ -271,7 +332,7 @@ class BookingScreen(Dialog):
                                               room=room_id, client=self.client.id if self.client else None,
                                               start_day=day, count=SHOWN_SLOTS)
         except SchedulerError as exc:
-            problems.update(f"[$error]✖ {exc.reason}[/]")
+            problems.update(f"[$error]✖ {plain(exc.reason)}[/]")
             return
         rows = self.scheduler.describe_slots(slots)
         if not slots:
@@ -287,13 +348,11 @@ class BookingScreen(Dialog):
         if slot is None:
             return
         self.room, self.person = slot.room_id, slot.staff_id
-        with self.prevent(Input.Changed, Select.Changed):
+        with self.prevent(Input.Changed):
             self.query_one("#start", Input).value = f"{slot.start.astimezone(self.tz):%Y-%m-%d %H:%M}"
-            self.query_one("#room", Select).value = slot.room_id
+        self.query_one("#room", Choice).value = slot.room_id
         self.recheck()
-        with self.prevent(Select.Changed):  # the offer may be unchanged, and then leaves the old choice shown
-            self.query_one("#staff", Select).value = slot.staff_id
-        self.query_one("#book", Button).focus()
+        self.query_one("#buttons", ButtonBar).focus()
 
     def action_series(self) -> None:
         """Take this form's answers to the series planner (the calendar opens it once this form is closed)."""
@@ -323,7 +382,7 @@ class BookingScreen(Dialog):
             problems.update(problem_lines(exc.problems) + "\n[b]Refused: nothing was booked.[/b]")
             return
         except SchedulerError as exc:
-            problems.update(f"[$error]✖ {exc.reason}[/]")
+            problems.update(f"[$error]✖ {plain(exc.reason)}[/]")
             return
         self.dismiss(appt)
 
@@ -340,32 +399,27 @@ class SpotScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         v, tz = self.visit, self.tz
-        with VerticalScroll(classes="dialog wide"):
-            yield Label(f"[b]Spot work[/b] in {self.names.get(v.client_id, '?')}'s visit, "
+        with Vertical(classes="dialog wide form"):
+            yield Label(f"[b]Spot work[/b] in {plain(self.names.get(v.client_id, '?'))}'s visit, "
                         f"{v.start.astimezone(tz):%a %H:%M}-{v.end.astimezone(tz):%H:%M}, "
-                        f"{self.names.get(v.room_id, '?')}")
-            options = []
-            for i, (start, person, problems) in enumerate(self.openings):
-                warn = "  ⚠ " + ", ".join(p.code for p in problems) if problems else ""
-                options.append(Option(f"{start.astimezone(tz):%H:%M}  {person.name}{warn}", id=str(i)))
-            yield OptionList(*options, id="openings")
-            with Horizontal(classes="field"):
-                yield Label("Region")
-                yield Input(placeholder="neck, low back... (billing)", id="region", compact=True)
-            with Horizontal(classes="field"):
-                yield Label("Override")
-                yield Input(placeholder="reason, only for ⚠ warnings", id="override", compact=True)
-            yield Static(id="problems", classes="problems")
-            with Horizontal(classes="buttons"):
-                yield Button("Book  ^s", id="book", variant="primary", compact=True)
-                yield Button("Close  esc", id="close", compact=True)
+                        f"{plain(self.names.get(v.room_id, '?'))}")
+            with VerticalScroll(classes="form-body"):
+                options = []
+                for i, (start, person, problems) in enumerate(self.openings):
+                    warn = "  ⚠ " + ", ".join(in_the_way(problems, clinical=True)) if problems else ""
+                    options.append(Option(f"{start.astimezone(tz):%H:%M}  {person.name}{warn}", id=str(i)))
+                yield OptionList(*options, id="openings")
+                yield TextField("Region", placeholder="neck, low back... (billing)", id="region")
+                yield TextField("Override", placeholder="reason, only for ⚠ warnings", id="override")
+                yield Static(id="problems", classes="problems")
+            yield ButtonBar(("Book ^s", "book"), ("Close esc", "close"))
 
     def on_mount(self) -> None:
         self.query_one("#openings", OptionList).focus()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         _, _, problems = self.openings[int(event.option.id)]
-        self.query_one("#problems", Static).update(problem_lines(problems))
+        self.query_one("#problems", Static).update(verdict_lines(problems))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_book()
@@ -373,8 +427,8 @@ class SpotScreen(Dialog):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_book()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "book":
+    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
+        if event.name == "book":
             self.action_book()
         else:
             self.dismiss(None)
@@ -394,6 +448,6 @@ class SpotScreen(Dialog):
             self.query_one("#override", Input).focus()
             return
         except SchedulerError as exc:
-            problems.update(f"[$error]✖ {exc.reason}[/]")
+            problems.update(f"[$error]✖ {plain(exc.reason)}[/]")
             return
         self.dismiss(appt)

@@ -1,38 +1,56 @@
 """The day sheet: the day's appointments in order with check-in time, flags, referral and status, and
-hands-on minutes per code after a fulfilled session, with the billable units the service counts."""
+hands-on minutes per code after a fulfilled session, with the billable units the service counts.
+
+The sheet is one line per appointment, fitted to the width it has: whole names when they fit (160
+columns), and at 80 columns shorter forms a person still recognises ("Amelia H.", "Dr. Patel", "⚠2",
+"3/6") and then fewer columns, never a word cut in half. The highlighted row is shown in full below.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from ...core import billing, clock
 from ...core.errors import SchedulerError
 from ...core.model import FLAGS, Status
 from ...services import Scheduler
 from ..widgets.blocks import STATUS_LETTER
-from .clients import field
-from .prompts import Dialog
+from ..widgets.keyline import KeyLine
+from .fields import ButtonBar, TextField
 from .live import Live
-
-# (heading, width with its one-space gap): one line per appointment in 80 columns; the highlighted row is
-# shown in full below the table
-COLUMNS = (("In", 6), ("At", 6), ("", 2), ("Client", 15), ("With", 10), ("Room", 9), ("Flags", 9),
-           ("Referral", 14), ("Units", 5))
+from .prompts import Dialog, plain
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) < width else text[:width - 2] + "…"
+def short_name(name: str) -> str:
+    """'Amelia Hart' -> 'Amelia H.', 'Dr. Sam Patel' -> 'Dr. Patel', 'Maya' -> 'Maya'."""
+    words = name.split()
+    if len(words) < 2:
+        return name
+    if words[0].rstrip(".").casefold() in ("dr", "prof"):
+        return f"{words[0]} {words[-1]}"
+    return f"{words[0]} {words[-1][0]}."
 
 
-def _who(row: dict) -> str:
+def _who(row: dict, short: bool = False) -> str:
     person = row.get("therapist") or row.get("provider") or ""
+    person = short_name(person) if short else person
     return f"▸{person}" if row["kind"] == "spot" else person
+
+
+def _what(row: dict) -> str:
+    if row["kind"] == "spot":
+        return "spot" + (f" {row['region']}" if row.get("region") else "")
+    return row.get("modality") or row["kind"]
 
 
 def _needs_minutes(row: dict) -> bool:
@@ -41,16 +59,82 @@ def _needs_minutes(row: dict) -> bool:
         and "hands_on" not in row
 
 
-def _short_referral(text: str) -> str:
-    """The service's 'visit 3 of 6, expires 2027-01-15' fits the column as 'visit 3 of 6'; the full text
-    is in the line below the table."""
-    return "⚠ none" if text.startswith("not covered") else text.partition(", expires")[0]
+def _referral(row: dict, form: int) -> str:
+    """The service's 'visit 3 of 6, expires 2027-01-15', then 'visit 3 of 6', then '3/6'."""
+    text = row["referral"]
+    if not text:
+        return ""
+    if text.startswith("not covered"):
+        return ("⚠ not covered", "⚠ none", "⚠ none")[form]
+    visit = text.partition(", expires")[0]
+    return (text, visit, visit.removeprefix("visit ").replace(" of ", "/"))[form]
+
+
+def _flags(row: dict, form: int) -> str:
+    if not row["flags"]:
+        return ""
+    return "⚠ " + ", ".join(row["flags"]) if form == 0 else f"⚠{len(row['flags'])}"
 
 
 def _units(row: dict) -> str:
     if "total_units" in row:
         return str(row["total_units"])
     return "?" if _needs_minutes(row) else ""
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    forms: tuple[Callable[[dict], str], ...]  # the fullest first; each one a person recognises
+
+
+COLUMNS = {
+    "in": Column("In", (lambda r: r["check_in"],)),
+    "at": Column("At", (lambda r: r["start"][11:16],)),
+    "status": Column("", (lambda r: STATUS_LETTER[Status(r["status"])],)),
+    "client": Column("Client", (lambda r: r["client"], lambda r: short_name(r["client"]))),
+    "with": Column("With", (_who, lambda r: _who(r, short=True))),
+    "what": Column("What", (_what,)),
+    "room": Column("Room", (lambda r: r["room"], lambda r: r["room"].split()[0])),
+    "flags": Column("Flags", (lambda r: _flags(r, 0), lambda r: _flags(r, 1))),
+    "referral": Column("Referral", (lambda r: _referral(r, 0), lambda r: _referral(r, 1), lambda r: _referral(r, 2))),
+    "units": Column("Units", (_units,)),
+}
+# when the line is too long, one step at a time: a shorter form of a column, or a column left out (the
+# row below the sheet still says everything)
+STEPS = (("shorter", "referral"), ("shorter", "flags"), ("shorter", "room"), ("shorter", "with"),
+         ("leave out", "what"), ("shorter", "referral"), ("shorter", "client"), ("leave out", "in"),
+         ("leave out", "room"), ("leave out", "flags"))
+GAP = 1
+
+
+def fit(rows: list[dict], width: int) -> list[tuple[str, int, int]]:
+    """(column, form, width) for each column shown, so that a line fits `width` whole."""
+    form = {name: 0 for name in COLUMNS}
+    shown = list(COLUMNS)
+
+    def column_width(name: str) -> int:
+        cell = COLUMNS[name].forms[form[name]]
+        return max([len(COLUMNS[name].heading), *(len(cell(r)) for r in rows)])
+
+    def total() -> int:
+        return sum(column_width(name) for name in shown) + GAP * (len(shown) - 1)
+
+    for step, name in STEPS:
+        if total() <= width:
+            break
+        if step == "shorter":
+            form[name] = min(form[name] + 1, len(COLUMNS[name].forms) - 1)
+        else:
+            shown.remove(name)
+    return [(name, form[name], column_width(name)) for name in shown]
+
+
+def sheet_line(row: dict | None, columns: list[tuple[str, int, int]]) -> str:
+    """One row of the sheet, or its headings for None."""
+    cells = [(COLUMNS[name].heading if row is None else COLUMNS[name].forms[form](row)).ljust(width)
+             for name, form, width in columns]
+    return (" " * GAP).join(cells).rstrip()
 
 
 class DaySheetScreen(Live, Screen):
@@ -67,57 +151,67 @@ class DaySheetScreen(Live, Screen):
         super().__init__()
         self.scheduler, self.day = scheduler, day
         self.tz = clock.zone(scheduler.practice().timezone)
-        self.rows: dict[str, dict] = {}
+        self.rows: list[dict] = []
+        self._fitted: tuple | None = None  # (rows, width) the lines on screen were fitted to
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
-        yield DataTable(id="sheet", cursor_type="row", cell_padding=0)
+        yield Static(id="sheet-head")
+        yield OptionList(id="sheet")
         yield Static(id="row-info", classes="info")
-        yield Footer(compact=True)
+        yield KeyLine()
 
     def on_mount(self) -> None:
-        table = self.query_one("#sheet", DataTable)
-        for heading, width in COLUMNS:
-            table.add_column(heading, width=width)
+        self.query_one("#sheet", OptionList).focus()
         self.reload()
-        table.focus()
 
     def on_data_changed(self, changed: bool) -> None:
         if changed:
             self.reload()
 
+    def on_resize(self) -> None:
+        self._show_rows()
+
     def reload(self) -> None:
         try:
             rows = self.scheduler.day_sheet(self.day)
         except SchedulerError as exc:
-            self.notify(exc.reason, title="Day sheet", severity="error")
+            self.notify(plain(exc.reason), title="Day sheet", severity="error")
             return
-        table = self.query_one("#sheet", DataTable)
         kept = self.current["id"] if self.current else None
-        self.rows = {r["id"]: r for r in rows}
-        table.clear()
-        for r in rows:
-            cells = (r["check_in"], r["start"][11:16], STATUS_LETTER[Status(r["status"])], r["client"], _who(r),
-                     r["room"], ("⚠" + ",".join(r["flags"])) if r["flags"] else "", _short_referral(r["referral"]),
-                     _units(r))
-            table.add_row(*(_fit(cell, width) for cell, (_, width) in zip(cells, COLUMNS)), key=r["id"])
-        if kept in self.rows:
-            table.move_cursor(row=table.get_row_index(kept))
+        self.rows = rows
+        self._fitted = None
+        self._show_rows()
+        sheet = self.query_one("#sheet", OptionList)
+        ids = [r["id"] for r in rows]
+        if rows:
+            sheet.highlighted = ids.index(kept) if kept in ids else 0
         self.query_one("#topbar", Static).update(
             f"[b]Day sheet[/b] · {self.day:%a %d %b %Y} · {len(rows)} appointments")
         self._show_row()
 
+    def _show_rows(self) -> None:
+        """The lines, fitted again when the rows or the width changed."""
+        sheet = self.query_one("#sheet", OptionList)
+        width = sheet.scrollable_content_region.width or self.size.width - 2
+        if self._fitted == (id(self.rows), width):
+            return
+        self._fitted = (id(self.rows), width)
+        columns = fit(self.rows, width - 2)  # an option's own padding
+        self.query_one("#sheet-head", Static).update(Text(sheet_line(None, columns), style="bold"))
+        keep = sheet.highlighted
+        sheet.set_options(Option(Text(sheet_line(r, columns)), id=r["id"]) for r in self.rows)
+        if self.rows:
+            sheet.highlighted = min(keep or 0, len(self.rows) - 1)
+
     @property
     def current(self) -> dict | None:
-        table = self.query_one("#sheet", DataTable)
-        if not self.rows or table.cursor_row is None or table.cursor_row >= table.row_count:
-            return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
-        return self.rows.get(key.value)
+        sheet = self.query_one("#sheet", OptionList)
+        at = sheet.highlighted
+        return self.rows[at] if at is not None and at < len(self.rows) else None
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_row()
-        self.refresh_bindings()
 
     def _show_row(self) -> None:
         r = self.current
@@ -144,11 +238,6 @@ class DaySheetScreen(Live, Screen):
         lines += [" · ".join(extra), billing_line]
         info.update("\n".join(line for line in lines if line))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "hands_on":
-            r = self.current
-            return r is not None and r["kind"] != "visit" and r["status"] == Status.FULFILLED
-        return True
 
     def action_step(self, days: int) -> None:
         self.day += timedelta(days=days)
@@ -161,6 +250,12 @@ class DaySheetScreen(Live, Screen):
     def action_hands_on(self) -> None:
         r = self.current
         if r is None:
+            self.notify("nothing booked this day", severity="warning")
+            return
+        if r["kind"] == "visit" or r["status"] != Status.FULFILLED:
+            what = "a visit" if r["kind"] == "visit" else f"{r['status']}, not fulfilled yet"
+            self.notify(f"hands-on minutes are for a fulfilled massage; {r['client']} {r['start'][11:16]} is {what}",
+                        severity="warning", markup=False)
             return
         self.app.push_screen(HandsOnScreen(self.scheduler, r), lambda done: self.reload() if done else None)
 
@@ -176,17 +271,15 @@ class HandsOnScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         r, recorded = self.row, self.row.get("hands_on", {})
-        with Vertical(classes="dialog"):
-            yield Label(f"[b]Hands-on minutes[/b] · {r['client']} {r['start'][11:16]}-{r['end'][11:16]} "
+        with Vertical(classes="dialog form"):
+            yield Label(f"[b]Hands-on minutes[/b] · {plain(r['client'])} {r['start'][11:16]}-{r['end'][11:16]} "
                         f"({r['minutes']} min)")
             for code, what in billing.CODES.items():
-                yield field(code, Input(str(recorded.get(code, "")), type="integer", id=f"code-{code}",
-                                        placeholder=what.split(" (")[0], compact=True))
+                yield TextField(code, str(recorded.get(code, "")), type="integer", id=f"code-{code}",
+                                 placeholder=what.split(" (")[0])
             yield Static(id="units", classes="info")
             yield Static(id="problems", classes="problems")
-            with Horizontal(classes="buttons"):
-                yield Button("Save  ^s", id="save", variant="primary", compact=True)
-                yield Button("Close  esc", id="close", compact=True)
+            yield ButtonBar(("Save ^s", "save"), ("Close esc", "close"))
 
     def on_mount(self) -> None:
         self.query_one(f"#code-{next(iter(billing.CODES))}", Input).focus()
@@ -210,12 +303,13 @@ class HandsOnScreen(Dialog):
         try:
             done = self.scheduler.record_hands_on(self.row["id"], self._minutes())
         except SchedulerError as exc:
-            self.query_one("#problems", Static).update(f"[$error]✖ {exc.reason}[/]")
+            self.query_one("#problems", Static).update(f"[$error]✖ {plain(self.row['client'])}: {plain(exc.reason)}[/] "
+                                                       "(nothing saved)")
             return
         self.dismiss(done)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.dismiss(None)
+    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
+        self.action_save() if event.name == "save" else self.dismiss(None)

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Static
 
 from ...core import clock
 from ...core.errors import SchedulerError
 from ...core.model import MODALITIES, Appointment, Room, Staff
 from ...core.rules import Problem
+from .fields import Choice
 
 
 class Dialog(ModalScreen):
@@ -26,15 +27,17 @@ class Dialog(ModalScreen):
         self.dismiss(None)
 
 
+def plain(text: str) -> str:
+    """Text from the data (a name, a note, a service message) to put into styled text: its square brackets
+    show as typed instead of being read as styles ("Lee [VIP] Park")."""
+    return text.replace("[", "\\[")
+
+
 def problem_lines(problems: list[Problem]) -> str:
-    """Hard problems refuse; soft ones go through with a reason. Marked by symbol, not only colour."""
-    lines = []
-    for p in problems:
-        if p.soft:
-            lines.append(f"[$warning]⚠ {p.message}[/] [i](needs an override reason)[/i]")
-        else:
-            lines.append(f"[$error]✖ {p.message}[/]")
-    return "\n".join(lines)
+    """Hard problems (✖) refuse; soft ones (⚠) go through with a reason. Marked by symbol, not only colour;
+    each form says once where the reason goes."""
+    return "\n".join(f"[$warning]⚠ {plain(p.message)}[/]" if p.soft else f"[$error]✖ {plain(p.message)}[/]"
+                     for p in problems)
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,13 @@ class DatePrompt(Dialog):
             yield Label("[b]Go to date[/b] (YYYY-MM-DD)")
             yield Input(self.day.isoformat(), id="date", compact=True)
             yield Static(id="error", classes="problems")
+            yield Label("[dim]Enter goes to the day · Esc stays here[/dim]")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
             self.dismiss(clock.parse_date(event.value))
         except SchedulerError as exc:
-            self.query_one("#error", Static).update(f"[$error]{exc.reason}[/]")
+            self.query_one("#error", Static).update(f"[$error]{plain(exc.reason)}[/]")
 
 
 class FilterScreen(Dialog):
@@ -80,25 +84,20 @@ class FilterScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("[b]Show only[/b]")
-            with Horizontal(classes="field"):
-                yield Label("Therapist")
-                yield Select([(s.name, s.id) for s in self.staff], prompt="anyone", id="therapist",
-                             value=self.filters.therapist or Select.NULL, compact=True)
-            with Horizontal(classes="field"):
-                yield Label("Room")
-                yield Select([(r.name, r.id) for r in self.rooms], prompt="any room", id="room",
-                             value=self.filters.room or Select.NULL, compact=True)
-            with Horizontal(classes="field"):
-                yield Label("Modality")
-                yield Select([(m, m) for m in MODALITIES], prompt="any modality", id="modality",
-                             value=self.filters.modality or Select.NULL, compact=True)
+            yield Choice("Therapist", [("anyone", None), *((s.name, s.id) for s in self.staff)],
+                         self.filters.therapist, id="therapist")
+            yield Choice("Room", [("any room", None), *((r.name, r.id) for r in self.rooms)], self.filters.room,
+                         id="room")
+            yield Choice("Modality", [("any modality", None), *((m, m) for m in MODALITIES)], self.filters.modality,
+                         id="modality")
             with Horizontal(classes="buttons"):
-                yield Button("Apply", id="apply", variant="primary", compact=True)
+                yield Button("Apply ^s", id="apply", variant="primary", compact=True)
                 yield Button("Show all", id="clear", compact=True)
+            yield Label("[dim]Esc leaves the calendar as it is[/dim]")
 
     def _value(self, name: str) -> str | None:
-        value = self.query_one(f"#{name}", Select).value
-        return None if value is Select.NULL else str(value)
+        value = self.query_one(f"#{name}", Choice).value
+        return None if value is None else str(value)
 
     def action_apply(self) -> None:
         self.dismiss(Filters(self._value("therapist"), self._value("room"), self._value("modality")))
@@ -124,6 +123,7 @@ class OverrideScreen(Dialog):
             yield Label("Reason for going ahead (recorded):")
             yield Input(id="reason", compact=True, placeholder="e.g. cleared by Dr. Chen")
             yield Static(id="error", classes="problems")
+            yield Label("[dim]Enter goes ahead with the reason · Esc leaves everything as it was[/dim]")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():

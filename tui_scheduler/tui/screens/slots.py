@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Label, OptionList
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.slots import Slot
-from .prompts import Dialog
+from .prompts import Dialog, plain
 
 
 class FreeSlotsScreen(Dialog):
@@ -20,8 +20,8 @@ class FreeSlotsScreen(Dialog):
         self.title_text, self.slots, self.rows, self.tz = title, slots, rows, tz
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(f"[b]Next free[/b] · {self.title_text}")
+        with Vertical(classes="dialog wide"):
+            yield Static(f"[b]Next free[/b] · {plain(self.title_text)}")  # a long name wraps, never cut
             yield OptionList(*[Option(f"{clock.describe(s.start, self.tz)}-{s.end.astimezone(self.tz):%H:%M}  "
                                       f"{r['therapist']} · {r['room']}", id=str(i))
                                for i, (s, r) in enumerate(zip(self.slots, self.rows))], id="slots")

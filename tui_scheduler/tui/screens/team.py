@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, SelectionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import SchedulerError
 from ...core.model import MODALITIES, Role, Room, RoomKind, Staff
 from ...services import Scheduler
-from .clients import field
+from ..widgets.keyline import KeyLine
+from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
+from .prompts import plain
 
 NEW_STAFF, NEW_ROOM = "+staff", "+room"
+# roles and room kinds in the list, short enough for its 26 columns
+SHORT = {Role.THERAPIST: "massage", Role.CHIROPRACTOR: "chiro", Role.PHYSICAL_THERAPIST: "PT",
+         RoomKind.MASSAGE: "massage", RoomKind.CHIROPRACTIC: "chiro", RoomKind.PHYSICAL_THERAPY: "PT"}
+ACTIVE = "active"
 
 
 class TeamScreen(Live, Screen):
@@ -30,40 +37,40 @@ class TeamScreen(Live, Screen):
         self.scheduler = scheduler
         self.tz = clock.zone(scheduler.practice().timezone)
         self.chosen: str = NEW_STAFF  # a staff or room id, or one of the "new" markers
+        self.staff: dict[str, Staff] = {}
+        self.rooms: dict[str, Room] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Staff & rooms[/b] · Enter opens · ^s saves · Esc back", id="topbar")
+        yield Static("[b]Staff & rooms[/b] · Enter opens the one highlighted, ^s saves it", id="topbar")
         with Horizontal(id="clients"):
             with Vertical(id="client-list"):
                 yield OptionList(id="people")
-            with VerticalScroll(id="client-form"):
-                yield Static(id="heading")
-                yield Static(id="message", classes="problems")  # at the top: a refusal is seen at once
-                yield field("Name", Input(id="name", compact=True))
-                with Vertical(id="staff-form"):
-                    yield field("Role", Select([(r.value, r.value) for r in Role], value=Role.THERAPIST.value,
-                                               allow_blank=False, id="role", compact=True))
-                    yield field("Hours", Input(placeholder="mon-fri 09:00-17:00; sat 09:00-14:00", id="hours",
-                                               compact=True))
-                    yield Label("Certified in (therapists):")
-                    yield SelectionList(*[(m, m) for m in MODALITIES], id="modalities", compact=True)
-                    yield Static(id="time-off", classes="info")
-                    yield Label("New time off:")
-                    yield field("From", Input(placeholder="YYYY-MM-DD HH:MM", id="off-from", compact=True))
-                    yield field("To", Input(placeholder="YYYY-MM-DD HH:MM", id="off-to", compact=True))
-                    yield field("Reason", Input(id="off-reason", compact=True))
-                with Vertical(id="room-form"):
-                    yield field("Kind", Select([(k.value, k.value) for k in RoomKind], value=RoomKind.MASSAGE.value,
-                                               allow_blank=False, id="kind", compact=True))
-                yield Checkbox("In use / works here", value=True, id="active", compact=True)
-                with Horizontal(classes="buttons"):
-                    yield Button("Save  ^s", id="save", variant="primary", compact=True)
-                    yield Button("Add time off", id="add-time-off", compact=True)
-        yield Footer(compact=True)
+            with Vertical(id="client-pane"):
+                with VerticalScroll(id="client-form"):
+                    yield Static("[b]New staff member[/b]", id="heading")
+                    yield TextField("Name", id="name")
+                    # the fields for staff only, then those for rooms only: one set is shown
+                    yield Choice("Role", [(r.value, r.value) for r in Role], Role.THERAPIST.value, id="role",
+                                 classes="staff")
+                    yield TextField("Hours", placeholder="mon-fri 09:00-17:00; sat 09:00-14:00", id="hours",
+                                    classes="staff")
+                    yield Checks([(m, m) for m in MODALITIES], id="modalities", title="Certified in (therapists):",
+                                 classes="staff")
+                    yield Static("[b]New time off:[/b]", id="time-off", classes="info staff")
+                    yield TextField("From", placeholder="YYYY-MM-DD HH:MM", id="off-from", classes="staff")
+                    yield TextField("To", placeholder="YYYY-MM-DD HH:MM", id="off-to", classes="staff")
+                    yield TextField("Reason", id="off-reason", classes="staff")
+                    kind = Choice("Kind", [(k.value, k.value) for k in RoomKind], RoomKind.MASSAGE.value, id="kind")
+                    kind.display = False  # the form opens on a new staff member
+                    yield kind
+                    yield Checks([("In use / works here", ACTIVE)], [ACTIVE], id="active")
+                # below the scrolling form, so that a save or a refusal is seen wherever the form is scrolled
+                yield Static(id="message", classes="problems")
+                yield ButtonBar(("Save ^s", "save"))
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.reload()
-        self.open(NEW_STAFF)
         self.query_one("#people", OptionList).focus()
 
     def on_data_changed(self, changed: bool) -> None:
@@ -73,12 +80,18 @@ class TeamScreen(Live, Screen):
     def reload(self) -> None:
         self.staff = {s.id: s for s in self.scheduler.staff()}
         self.rooms = {r.id: r for r in self.scheduler.rooms()}
-        options = [Option(f"{s.name} · {s.role}" + ("" if s.active else " (left)"), id=s.id)
-                   for s in self.staff.values()]
-        options += [Option(f"{r.name} · {r.kind} room" + ("" if r.active else " (not in use)"), id=r.id)
+        options = [Option("[b]Staff[/b]", disabled=True)]
+        options += [Option(Text(f"{s.name} ({SHORT[s.role]})" + ("" if s.active else " left")), id=s.id)
+                    for s in self.staff.values()]
+        options += [Option("+ new staff member", id=NEW_STAFF), Option("[b]Rooms[/b]", disabled=True)]
+        options += [Option(Text(f"{r.name} ({SHORT[r.kind]})" + ("" if r.active else " not in use")), id=r.id)
                     for r in self.rooms.values()]
-        options += [Option("+ new staff member", id=NEW_STAFF), Option("+ new room", id=NEW_ROOM)]
-        self.query_one("#people", OptionList).set_options(options)
+        options.append(Option("+ new room", id=NEW_ROOM))
+        people = self.query_one("#people", OptionList)
+        kept = people.highlighted
+        people.set_options(options)
+        # the same line as before a refresh, else the first person (the first line is a heading)
+        people.highlighted = kept if kept is not None and kept < len(options) else 1
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.open(event.option.id)
@@ -89,27 +102,34 @@ class TeamScreen(Live, Screen):
         person: Staff | None = self.staff.get(ident)
         room: Room | None = self.rooms.get(ident)
         is_room = room is not None or ident == NEW_ROOM
-        self.query_one("#staff-form").display = not is_room
-        self.query_one("#room-form").display = is_room
-        self.query_one("#add-time-off").display = person is not None
+        for widget in self.query(".staff"):
+            widget.display = not is_room
+        self.query_one("#kind").display = is_room
+        self.query_one(ButtonBar).set_buttons(("Save ^s", "save"),
+                                              *([("Add time off", "add-time-off")] if person is not None else []))
         heading = (person.name if person else room.name if room else
                    "New room" if is_room else "New staff member")
         self.query_one("#heading", Static).update(f"[b]{heading}[/b]")
         name = self.query_one("#name", Input)
         name.value = person.name if person else room.name if room else ""
         name.disabled = person is not None  # staff keep their name; the service has no rename for them
-        self.query_one("#active", Checkbox).value = (person or room).active if (person or room) else True
-        self.query_one("#role", Select).value = person.role.value if person else Role.THERAPIST.value
-        self.query_one("#role", Select).disabled = person is not None
-        self.query_one("#hours", Input).value = person.hours.describe() if person else ""
-        mods = self.query_one("#modalities", SelectionList)
+        active = self.query_one("#active", Checks)
+        active.deselect_all()
+        if (person or room).active if (person or room) else True:
+            active.select(ACTIVE)
+        self.query_one("#role", Choice).value = person.role.value if person else Role.THERAPIST.value
+        self.query_one("#role", Choice).disabled = person is not None
+        self.query_one("#hours", Input).value = person.hours.compact() if person else ""
+        mods = self.query_one("#modalities", Checks)
+        mods.display = not is_room and (person is None or person.is_therapist)  # a new person may be one
         mods.deselect_all()
         for m in person.modalities if person else ():
             mods.select(m)
-        self.query_one("#kind", Select).value = room.kind.value if room else RoomKind.MASSAGE.value
+        self.query_one("#kind", Choice).value = room.kind.value if room else RoomKind.MASSAGE.value
         off = [f"Off {clock.describe(t.start, self.tz)} to {clock.describe(t.end, self.tz)}"
                + (f": {t.reason}" if t.reason else "") for t in (person.time_off if person else ())]
-        self.query_one("#time-off", Static).update("\n".join(off) or ("No time off." if person else ""))
+        self.query_one("#time-off", Static).update("\n".join([*(off or ["No time off."] if person else []),
+                                                              "[b]New time off:[/b]"]))
         self.query_one("#message", Static).update("")
 
     def _say(self, text: str) -> None:
@@ -118,14 +138,14 @@ class TeamScreen(Live, Screen):
     def action_save(self) -> None:
         sched, ident = self.scheduler, self.chosen
         name = self.query_one("#name", Input).value
-        active = self.query_one("#active", Checkbox).value
+        active = ACTIVE in self.query_one("#active", Checks).selected
         hours_text = self.query_one("#hours", Input).value
         hours = [h.strip() for h in hours_text.split(";") if h.strip() and h.strip() != "no hours"]
-        modalities = list(self.query_one("#modalities", SelectionList).selected)
-        kind = str(self.query_one("#kind", Select).value)
+        modalities = list(self.query_one("#modalities", Checks).selected)
+        kind = str(self.query_one("#kind", Choice).value)
         try:
             if ident == NEW_STAFF:
-                saved = sched.add_staff(name, str(self.query_one("#role", Select).value), modalities, hours)
+                saved = sched.add_staff(name, str(self.query_one("#role", Choice).value), modalities, hours)
             elif ident == NEW_ROOM:
                 saved = sched.add_room(name, kind)
             elif ident in self.rooms:
@@ -135,25 +155,32 @@ class TeamScreen(Live, Screen):
                 saved = sched.update_staff(ident, modalities=modalities if person.is_therapist else None,
                                            hours=hours, active=active)
         except SchedulerError as exc:
-            self._say(f"[$error]✖ {exc.reason}[/] (nothing saved; your typing is kept)")
+            what = self.staff.get(ident) or self.rooms.get(ident)
+            self._say(f"[$error]✖ {what.name + ': ' if what else ''}{plain(exc.reason)}[/] (nothing saved; your typing is kept)")
             return
         self.reload()
         self.open(saved.id)
         self._say(f"[$success]✔ saved {saved.name}[/]")
 
     def add_time_off(self) -> None:
+        person = self.staff.get(self.chosen)
+        if person is None:
+            self._say("[$error]✖ time off is for a staff member: open one first[/]")
+            return
         try:
-            self.scheduler.add_time_off(self.chosen, self.query_one("#off-from", Input).value,
-                                        self.query_one("#off-to", Input).value,
-                                        self.query_one("#off-reason", Input).value)
+            saved = self.scheduler.add_time_off(self.chosen, self.query_one("#off-from", Input).value,
+                                                self.query_one("#off-to", Input).value,
+                                                self.query_one("#off-reason", Input).value)
         except SchedulerError as exc:
-            self._say(f"[$error]✖ {exc.reason}[/]")
+            self._say(f"[$error]✖ time off for {person.name}: {plain(exc.reason)}[/] (nothing saved)")
             return
         for name in ("off-from", "off-to", "off-reason"):
             self.query_one(f"#{name}", Input).value = ""
         self.reload()
         self.open(self.chosen)
-        self._say("[$success]✔ time off added[/]")
+        off = saved.time_off[-1] if saved.time_off else None
+        when = f": {clock.describe(off.start, self.tz)} to {clock.describe(off.end, self.tz)}" if off else ""
+        self._say(f"[$success]✔ time off added for {saved.name}{when}[/]")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id.startswith("off-"):
@@ -161,5 +188,5 @@ class TeamScreen(Live, Screen):
         else:
             self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        {"save": self.action_save, "add-time-off": self.add_time_off}[event.button.id]()
+    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
+        {"save": self.action_save, "add-time-off": self.add_time_off}[event.name]()

@@ -7,19 +7,21 @@ from datetime import timedelta
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import NeedsOverride, SchedulerError
-from ...core.model import MODALITIES, WaitEntry
+from ...core.model import MODALITIES, Client, WaitEntry
 from ...services import Scheduler
+from ..widgets.keyline import KeyLine
 from .booking import SESSION_MINUTES
-from .clients import field
-from .prompts import Dialog, OverrideScreen
+from .fields import ButtonBar, Choice, TextField
 from .live import Live
+from .prompts import Dialog, OverrideScreen, plain
+from .reading import read_then
 
 
 class WaitlistScreen(Live, Screen):
@@ -42,7 +44,7 @@ class WaitlistScreen(Live, Screen):
                      id="topbar")
         yield OptionList(id="entries")
         yield Static(id="message", classes="problems")
-        yield Footer(compact=True)
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.reload()
@@ -56,8 +58,7 @@ class WaitlistScreen(Live, Screen):
     def reload(self) -> None:
         sched = self.scheduler
         self.entries = sched.waitlist()
-        self.names = ({c.id: c.name for c in sched.clients()} | {s.id: s.name for s in sched.staff()}
-                      | {r.id: r.name for r in sched.rooms()})
+        self.names = sched.names()
         self._show()
 
     @property
@@ -70,15 +71,15 @@ class WaitlistScreen(Live, Screen):
         fits = self.fits
         options = []
         for e in self.entries:
-            wish = " · ".join(part for part in (f"{e.minutes} min {e.modality or 'any modality'}",
-                                                self.names.get(e.therapist_id, "any therapist"),
-                                                f"{e.first_day:%a %d %b} – {e.last_day:%a %d %b}") if part)
-            text = f"[b]{self.names.get(e.client_id, e.client_id)}[/b] · {wish}" + (f" · {e.note}" if e.note else "")
+            who = plain(self.names.get(e.client_id, "a client no longer on file"))
+            wish = f"{e.minutes} min {e.modality or 'any modality'} · {self.names.get(e.therapist_id, 'any therapist')}"
+            text = (f"[b]{who}[/b] · {plain(wish)}\n  {e.first_day:%a %d %b} – {e.last_day:%a %d %b}"
+                    + (f" · {plain(e.note)}" if e.note else ""))
             slot = fits.get(e.id)
             if slot is not None:
                 text += (f"\n  [b reverse $warning] FREE NOW [/] {clock.describe(slot.start, self.tz)}-"
-                         f"{slot.end.astimezone(self.tz):%H:%M} {self.names.get(slot.staff_id, '?')} · "
-                         f"{self.names.get(slot.room_id, '?')}")
+                         f"{slot.end.astimezone(self.tz):%H:%M} {plain(self.names.get(slot.staff_id, '?'))} · "
+                         f"{plain(self.names.get(slot.room_id, '?'))}")
             options.append(Option(text, id=e.id))
         entries.set_options(options)
         if options:
@@ -100,24 +101,26 @@ class WaitlistScreen(Live, Screen):
         entry = self._chosen()
         if entry is None:
             return
-        who = self.names.get(entry.client_id, entry.client_id)
-        if entry.id not in self.fits:
-            self.notify(f"nothing fitting is free for {who} yet", severity="warning")
+        who = self.names.get(entry.client_id, "a client no longer on file")
+        slot = self.fits.get(entry.id)
+        if slot is None:
+            self.notify(f"nothing fitting is free for {who} yet", severity="warning", markup=False)
             return
+        when = clock.describe(slot.start, self.tz)
 
         def attempt(reason: str | None) -> None:
             try:
                 appt = self.scheduler.book_from_waitlist(entry.id, override=reason)
             except NeedsOverride as exc:
-                self.app.push_screen(OverrideScreen(f"Book {who}", exc.problems), retry)
+                self.app.push_screen(OverrideScreen(f"Book {who} {when}", exc.problems), retry)
                 return
             except SchedulerError as exc:
-                self.notify(exc.reason, title="Refused", severity="error", timeout=8)
+                self.notify(plain(exc.reason), title=f"Not booked: {who} {when}", severity="error", timeout=8)
                 return
             note = self.scheduler.referral_note(appt)
             self.notify(f"Booked {who} {clock.describe(appt.start, self.tz)} with "
                         f"{self.names.get(appt.staff_id, '?')} in {self.names.get(appt.room_id, '?')}"
-                        + (f"\n{note}" if note else ""), title="Booked")
+                        + (f"\n{note}" if note else ""), title="Booked", markup=False)
             self._changed()
 
         def retry(reason: str | None) -> None:
@@ -130,6 +133,8 @@ class WaitlistScreen(Live, Screen):
         def added(entry: WaitEntry | None) -> None:
             if entry is not None:
                 self._changed()
+                self.notify(f"{self.names.get(entry.client_id, 'The client')} is on the waitlist, "
+                            f"{entry.first_day:%a %d %b} – {entry.last_day:%a %d %b}", markup=False)
 
         self.app.push_screen(WaitEntryScreen(self.scheduler), added)
 
@@ -137,12 +142,13 @@ class WaitlistScreen(Live, Screen):
         entry = self._chosen()
         if entry is None:
             return
+        who = self.names.get(entry.client_id, "a client no longer on file")
         try:
             self.scheduler.remove_from_waitlist(entry.id)
         except SchedulerError as exc:
-            self.notify(exc.reason, title="Refused", severity="error")
+            self.notify(plain(exc.reason), title=f"Still waiting: {who}", severity="error")
             return
-        self.notify(f"{self.names.get(entry.client_id, entry.client_id)} is off the waitlist")
+        self.notify(f"{who} is off the waitlist", markup=False)
         self._changed()
 
     def _changed(self) -> None:
@@ -161,31 +167,33 @@ class WaitEntryScreen(Dialog):
         self.today = clock.local_day(scheduler.now(), clock.zone(scheduler.practice().timezone))
 
     def compose(self) -> ComposeResult:
+        # the staff file is small, read at once; the clients (thousands) in a worker after
         therapists = [s for s in self.scheduler.staff() if s.active and s.is_therapist]
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog form"):
             yield Label("[b]Add to the waitlist[/b]")
-            yield field("Client", Select([(c.name, c.id) for c in self.scheduler.clients()], id="client",
-                                         prompt="choose (type to search)", compact=True))
-            yield field("Minutes", Select([(str(m), m) for m in SESSION_MINUTES], value=60, allow_blank=False,
-                                          id="minutes", compact=True))
-            yield field("Modality", Select([(m, m) for m in MODALITIES], prompt="any", id="modality", compact=True))
-            yield field("Therapist", Select([(s.name, s.id) for s in therapists], prompt="anyone", id="therapist",
-                                            compact=True))
-            yield field("From", Input(self.today.isoformat(), placeholder="YYYY-MM-DD", id="first", compact=True))
-            yield field("To", Input((self.today + timedelta(days=14)).isoformat(), placeholder="YYYY-MM-DD",
-                                    id="last", compact=True))
-            yield field("Note", Input(id="note", compact=True))
-            yield Static(id="problems", classes="problems")
-            with Horizontal(classes="buttons"):
-                yield Button("Add  ^s", id="add", variant="primary", compact=True)
-                yield Button("Close  esc", id="close", compact=True)
+            with VerticalScroll(classes="form-body"):
+                yield Choice("Client", prompt="…", id="client")
+                yield Choice("Minutes", [(str(m), m) for m in SESSION_MINUTES], 60, id="minutes")
+                yield Choice("Modality", [("any", None), *((m, m) for m in MODALITIES)], id="modality")
+                yield Choice("Therapist", [("anyone", None), *((s.name, s.id) for s in therapists)], id="therapist")
+                yield TextField("From", self.today.isoformat(), placeholder="YYYY-MM-DD", id="first")
+                yield TextField("To", (self.today + timedelta(days=14)).isoformat(), placeholder="YYYY-MM-DD",
+                                 id="last")
+                yield TextField("Note", id="note")
+                yield Static(id="problems", classes="problems")
+            yield ButtonBar(("Add ^s", "add"), ("Close esc", "close"))
 
     def on_mount(self) -> None:
-        self.query_one("#client", Select).focus()
+        self.query_one("#client", Choice).focus()
+        read_then(self, self.scheduler.clients, self._clients_read)
+
+    def _clients_read(self, clients: list[Client]) -> None:
+        choice = self.query_one("#client", Choice)
+        choice.set_options((c.name, c.id) for c in clients)
+        choice.prompt = "choose (type to search)"
 
     def _value(self, name: str):
-        value = self.query_one(f"#{name}", Select).value
-        return None if value is Select.NULL else value
+        return self.query_one(f"#{name}", Choice).value
 
     def action_add(self) -> None:
         client = self._value("client")
@@ -198,12 +206,13 @@ class WaitEntryScreen(Dialog):
                 self.query_one("#last", Input).value, modality=self._value("modality"),
                 therapist=self._value("therapist"), note=self.query_one("#note", Input).value)
         except SchedulerError as exc:
-            self.query_one("#problems", Static).update(f"[$error]✖ {exc.reason}[/]")
+            who = self.query_one("#client", Choice).text
+            self.query_one("#problems", Static).update(f"[$error]✖ {who}: {plain(exc.reason)}[/] (nothing added)")
             return
         self.dismiss(entry)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_add()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_add() if event.button.id == "add" else self.dismiss(None)
+    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
+        self.action_add() if event.name == "add" else self.dismiss(None)
