@@ -115,7 +115,7 @@ async def test_cursor_moves_and_shows_the_appointment(practice):
         await settle(pilot)
         await cursor_to(pilot, "Cedar", "09:30")
         info = rows_of(screen_text(app))[-2]
-        assert "09:00-10:00 B booked · Ann Self · swedish · Maya · Cedar" in info
+        assert "09:00-10:00 B booked · Ann Self · not confirmed · swedish · Maya · Cedar" in info
         await press(pilot, "down", "down")
         assert "turnover" in rows_of(screen_text(app))[-2]
         await press(pilot, "right")

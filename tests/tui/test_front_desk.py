@@ -160,7 +160,7 @@ async def test_cancelling_asks_why_and_records_the_reason(practice):
         await press(pilot, "x", "2")  # one key: the second reason
         assert practice.get(ann.id).status == Status.CANCELLED
         assert audit(practice)[-1]["reason"] == "client sick"
-        assert "Cancelled Ann Self Mon 09:00: client sick (u to undo)" in "\n".join(said)
+        assert "Cancelled Ann Self Mon 09:00: client sick (by the client, a late cancel; u to undo)" in "\n".join(said)
         await press(pilot, "u")
         assert practice.get(ann.id).status == Status.BOOKED
         await press(pilot, "x", "tab")

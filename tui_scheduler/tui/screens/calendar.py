@@ -16,10 +16,12 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...core import clock
+from ...core.closures import closed_text
 from ...core.errors import NeedsOverride, SchedulerError
+from ...core.policy import is_late_cancel
 from ...core.model import Appointment, Kind, Room, Staff, Status
 from ...services import Scheduler
-from ..widgets.blocks import STATUS_LETTER, Column, Layout, name_forms, place, row_bounds
+from ..widgets.blocks import STATUS_LETTER, Column, Layout, marks, name_forms, place, row_bounds
 from ..widgets.calendar import CalendarGrid
 from ..widgets.keyline import Hint, KeyLine
 from ..widgets.topbar import TopBar
@@ -81,6 +83,7 @@ class CalendarScreen(Live, Screen):
         _key("enter", "details", "Open", id="appt.details", tooltip="The appointment under the cursor"),
         _key("m", "move", "Move", id="appt.move", tooltip="Move the appointment, then Enter on its new slot"),
         _key("u", "undo", "Undo", id="appt.undo", tooltip="Take back your own last change"),
+        _key("C", "confirm", "Confirm", id="appt.confirm", tooltip="The client confirmed the time"),
         _key("a", "status('arrived')", "Check in", id="appt.arrived"),
         _key("d", "status('fulfilled')", "Done", id="appt.fulfilled", tooltip="Mark fulfilled"),
         _key("o", "status('no-show')", "No-show", id="appt.no_show"),
@@ -242,8 +245,10 @@ class CalendarScreen(Live, Screen):
         if not columns:
             columns = [Column("", "nobody" if not by_room else "no rooms", self.practice.hours)]
         first, rows = row_bounds(self.practice.hours, shown, self.tz, self.practice.grid_minutes)
+        time_off = {s.id: s.time_off for s in staff if s.time_off} if not by_room else None
         layout = place(days, tuple(columns), shown, self.tz, first, rows, self.practice.grid_minutes, by_room,
-                       self.practice.turnover_minutes)
+                       self.practice.turnover_minutes, closed=sched.closed_days(days[0], len(days)),
+                       time_off=time_off, stranded=sched.hit_by_time_off(days[0], len(days)))
         return Period(layout, names, {a.id: a for a in every}, rooms, staff)
 
     def _show(self, period: Period) -> None:
@@ -301,17 +306,35 @@ class CalendarScreen(Live, Screen):
             return
         appt = grid.appointment_at_cursor()
         info = self.query_one("#info", Static)
+        width = info.content_size.width or self.size.width - 2
         if self.moving is not None:
-            text = self._move_hint(info.content_size.width)
+            text = self._move_hint(width)
         elif appt is not None:
-            text = Text(self._summary(appt))
+            text = Text(self._summary(appt, width))
         else:
-            names = self.period.names
-            cell = slot.cell
-            busy = " · turnover (room being readied)" if cell is not None and cell.turnover else ""
-            text = Text(f"{self._slot_text()} · {names.get(slot.column_id, '')}{busy}")
+            text = Text(self._free_text(width))
         info.update(text)
         self._show_keys()
+
+    def _free_text(self, width: int) -> str:
+        """The slot under the cursor with nothing booked: free, being readied, a closed day, time off."""
+        names, slot, layout = self.period.names, self.grid.slot, self.period.layout
+        where = f"{self._slot_text()} · {names.get(slot.column_id, '')}"
+        closure = layout.closed.get(slot.day)
+        away = layout.away.get(self.grid.cursor)
+        if closure is not None:
+            return f"{where} · closed: {closure.describe()}"
+        if away is not None:
+            off = away.off
+            start, end = off.start.astimezone(self.tz), off.end.astimezone(self.tz)
+            span = f"{start:%H:%M}-{end:%H:%M}" if start.date() == end.date() else \
+                f"{start:%a %d %b %H:%M} to {end:%a %d %b %H:%M}"
+            said = [f"{where} · off {span}", f": {off.reason}" if off.reason else "",
+                    " (from their own calendar)" if off.source else ""]
+            return next((t for t in ("".join(said), "".join(said[:2]) + (" (own cal.)" if off.source else ""),
+                                     said[0]) if len(t) <= width), said[0])
+        cell = slot.cell
+        return where + (" · turnover (room being readied)" if cell is not None and cell.turnover else "")
 
     def _move_hint(self, width: int) -> Text:
         """What is being moved where, and the two keys, whole: the names give way first."""
@@ -336,14 +359,41 @@ class CalendarScreen(Live, Screen):
             self.call_after_refresh(self._show_top)
             self.call_after_refresh(self._show_info)
 
-    def _summary(self, a: Appointment) -> str:
-        names = self.period.names
+    def _summary(self, a: Appointment, width: int) -> str:
+        """The appointment under the cursor on one line: when, status and client always, then how it
+        stands (its therapist off then, confirmed or not, a late cancel), then what, who and where as they
+        fit; those give way before a shorter wording of how it stands."""
+        names, stranded = self.period.names, self.period.layout.stranded
         when = f"{a.start.astimezone(self.tz):%H:%M}-{a.end.astimezone(self.tz):%H:%M}"
         what = a.modality or str(a.kind)
         if a.kind == Kind.SPOT:
             what = f"spot {what}" + (f" ({a.region})" if a.region else "")
-        return (f"{when} {STATUS_LETTER[a.status]} {a.status} · {names.get(a.client_id, '?')} · {what} · "
-                f"{names.get(a.staff_id, '?')} · {names.get(a.room_id, '?')}")
+        head = [f"{when} {STATUS_LETTER[a.status]}{marks(a, stranded)} {a.status}", names.get(a.client_id, '?')]
+        rest = [what, names.get(a.staff_id, '?'), names.get(a.room_id, '?')]
+        states = self._standing(a)
+        longest = max((len(forms) for forms in states), default=1)
+        for level in range(longest):
+            said = [forms[min(level, len(forms) - 1)] for forms in states]
+            for keep in range(len(rest), -1, -1):
+                line = " · ".join(head + [s for s in said if s] + rest[:keep])
+                if len(line) <= width:
+                    return line
+        return line
+
+    def _standing(self, a: Appointment) -> list[tuple[str, ...]]:
+        """How an appointment stands, each as wordings from the fullest to the shortest."""
+        out = []
+        off = self.period.layout.stranded.get(a.id)
+        if off:
+            who = self.period.names.get(a.staff_id, "?")
+            out.append((f"⚠ {off}: move it", f"⚠ {who} is off then: move it", f"⚠ {who} off", "⚠ off"))
+        if a.status == Status.BOOKED and a.kind != Kind.SPOT:
+            out.append((f"✔ confirmed {a.confirmed.astimezone(self.tz):%a %H:%M}", "✔ confirmed")
+                       if a.confirmed else ("not confirmed",))
+        if a.status == Status.CANCELLED:
+            why = a.cancel_reason or "no reason given"
+            out.append((f"late cancel: {why}", "late cancel") if a.late_cancel else (why, ""))
+        return out
 
     def _label(self, a: Appointment) -> str:
         names = self.period.names if self.period else {}
@@ -368,10 +418,15 @@ class CalendarScreen(Live, Screen):
             if appt.series_id is not None and appt.status == Status.BOOKED:
                 here.append(Hint(("appt.cancel_series",), "Rest of series"))
             here.append(Hint(("appt.details",), "Open"))
+        elif self.period is not None and self.grid.slot.day in self.period.layout.closed:
+            here = []  # nothing can be booked on a closed day: the info line says why
         else:
             here = [Hint(("book.session",), "Book"), Hint(("book.visit",), "Visit"), Hint(("book.series",), "Series")]
         if self.grid.paged:
             here.append(Hint(("view.prev_columns", "view.next_columns"), "More rooms" if self.by_room else "More staff"))
+        if appt is not None and self.moving is None and appt.status == Status.BOOKED and not appt.confirmed \
+                and appt.kind != Kind.SPOT:
+            here.append(Hint(("appt.confirm",), "Confirm"))  # the details dialog has it too, when this is cut
         always = (Hint(("appt.undo",), "Undo"), Hint(("screen.day",), "Day sheet"),
                   Hint(("screen.waitlist",), "Waitlist"), Hint(("screen.clients",), "Clients"),
                   Hint(("screen.team",), "Staff & rooms"), Hint(("view.filter",), "Filter"),
@@ -498,11 +553,19 @@ class CalendarScreen(Live, Screen):
         except SchedulerError:
             return None
 
+    def _closed_here(self) -> bool:
+        """On a day the practice is closed nothing is booked: said at once, in the booking rule's words."""
+        slot = self.grid.slot
+        closure = self.period.layout.closed.get(slot.day) if slot is not None and self.period else None
+        if closure is not None:
+            self.notify(f"Nothing can be booked: {closed_text(closure, slot.day)}", severity="warning")
+        return closure is not None
+
     def action_book(self, kind: str) -> None:
         from .booking import BookingScreen
 
         slot = self.grid.slot
-        if slot is None:
+        if slot is None or self._closed_here():
             return
         start = self.slot_start()
         if start is None:
@@ -523,7 +586,7 @@ class CalendarScreen(Live, Screen):
     def action_series(self) -> None:
         slot = self.grid.slot
         start = self.slot_start()
-        if slot is None or start is None:
+        if slot is None or start is None or self._closed_here():
             return
         self.open_series(room=slot.column_id if self.by_room else None,
                          therapist=slot.column_id if not self.by_room else None,
@@ -591,6 +654,14 @@ class CalendarScreen(Live, Screen):
         spots = [a for a in self.period.appointments.values() if a.visit_id == appt.id]
         self.app.push_screen(DetailsScreen(self.scheduler, appt, spots, self.period.names), chosen)
 
+    def action_confirm(self) -> None:
+        appt = self._appointment_for("confirm")
+        if appt is None:
+            return
+        if self._write(self.scheduler.confirm, appt.id) is not None:
+            self.notify(f"Confirmed {self._label(appt)}")
+            self.reload(("appt", appt.id))
+
     def action_status(self, status: str) -> None:
         appt = self._appointment_for(_STATUS_VERB[status])
         if appt is None:
@@ -615,14 +686,24 @@ class CalendarScreen(Live, Screen):
             f"{names.get(s.staff_id, '?')} {s.start.astimezone(self.tz):%H:%M}" for s in spots)) if spots else ""
         label = self._label(appt)
 
-        def answered(reason: str | None) -> None:
-            if reason and self._write(self.scheduler.cancel, appt.id, reason) is not None:
+        def answered(answer: tuple[str, str] | None) -> None:
+            if not answer:
+                return
+            reason, by = answer
+            done = self._write(self.scheduler.cancel, appt.id, reason, by=by)
+            if done is not None:
                 self.last_change = Change("cancel", appt.id, f"cancellation of {label}",
                                           spot_ids=tuple(s.id for s in spots))
-                self.notify(f"Cancelled {label}: {reason} (u to undo)")
+                late = ", a late cancel" if done.late_cancel else ""
+                self.notify(f"Cancelled {label}: {reason} (by the {by}{late}; u to undo)")
                 self.reload()
 
-        self.app.push_screen(CancelScreen(self._described(appt), note), answered)
+        self.app.push_screen(CancelScreen(self._described(appt), note, self._late_if(appt)), answered)
+
+    def _late_if(self, appt: Appointment):
+        """Whether cancelling now would be a late cancel, by client or practice (the policy's own rule)."""
+        hours, now = self.scheduler.practice().late_cancel_hours, self.scheduler.now()
+        return lambda by: is_late_cancel(now, appt.start, hours, by)
 
     def action_cancel_series(self) -> None:
         from .cancel import CancelScreen
@@ -637,16 +718,18 @@ class CalendarScreen(Live, Screen):
                         severity="warning")
             return
 
-        def answered(reason: str | None) -> None:
-            if not reason:
+        def answered(answer: tuple[str, str] | None) -> None:
+            if not answer:
                 return
-            done = self._write(self.scheduler.cancel_rest_of_series, appt.id, reason)
+            reason, by = answer
+            done = self._write(self.scheduler.cancel_rest_of_series, appt.id, reason, by=by)
             if done is not None:
-                self.notify(f"Cancelled {len(done)} session(s) of the series from {label} on: {reason}")
+                self.notify(f"Cancelled {len(done)} session(s) of the series from {label} on: {reason} "
+                            f"(by the {by})")
                 self.reload()
 
         self.app.push_screen(CancelScreen(self._described(appt), "and every later booked session of its series "
-                                          "(cannot be undone with u)"), answered)
+                                          "(cannot be undone with u)", self._late_if(appt)), answered)
 
     def _described(self, a: Appointment) -> str:
         """"Keiko Tanaka · Thu 26 Nov 13:00-14:00 · swedish with Maya Lindqvist"."""

@@ -1,4 +1,5 @@
-"""Every key of the calendar, grouped as the front desk works, over the calendar (never beside it).
+"""Every key of the calendar, grouped as the front desk works, and what the marks on a block mean, over
+the calendar (never beside it).
 
 `?` (or F1) opens it and closes it again, Esc closes it. Keys are shown as the user's keymap has them.
 """
@@ -18,6 +19,7 @@ from ..widgets.keyline import key_displays
 LEFT = [
     ("On an appointment", [
         (("appt.details",), "details and every action"),
+        (("appt.confirm",), "the client confirmed"),
         (("appt.arrived",), "check in"),
         (("appt.fulfilled",), "done (fulfilled)"),
         (("appt.no_show",), "no-show"),
@@ -60,6 +62,9 @@ RIGHT = [
     ]),
 ]
 KEY_WIDTH = 10
+# what the letters and marks on a block mean, below the keys
+LEGEND = ("B booked  A checked in  F fulfilled  X cancelled  N no-show  ✔ confirmed\n"
+          "⚠ therapist off then: move it  ! late cancel  · closed, off, outside hours")
 
 
 class HelpScreen(ModalScreen):
@@ -82,6 +87,7 @@ class HelpScreen(ModalScreen):
             with Horizontal(id="help-columns"):
                 yield Static(_column(LEFT, keys))
                 yield Static(_column(RIGHT, keys))
+            yield Static(Text(LEGEND, no_wrap=True, overflow="ellipsis"), id="legend")
 
     def action_close(self) -> None:
         self.dismiss()

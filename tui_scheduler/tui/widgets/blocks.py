@@ -13,8 +13,9 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ...core import clock
+from ...core.closures import Closure
 from ...core.hours import WeeklyHours
-from ...core.model import Appointment, Kind, Status
+from ...core.model import Appointment, Kind, Status, TimeOff
 
 STATUS_LETTER = {
     Status.BOOKED: "B",
@@ -25,7 +26,11 @@ STATUS_LETTER = {
 }
 EDGE = "│"  # left edge of a block's lower rows: blocks stay apart without colour
 TURNOVER = "░"
-CLOSED = "·"
+CLOSED = "·"  # nobody can be booked here: outside the hours, a closed day, time off (the words say which)
+# after the status letter on a block's first line, so that no state is told by colour alone
+CONFIRMED = "✔"  # the client confirmed this time
+STRANDED = "⚠"  # booked while the therapist or provider is off: to be moved
+LATE = "!"  # cancelled late by the client (the practice's cancellation policy)
 
 
 class Column(NamedTuple):
@@ -45,6 +50,13 @@ class Cell(NamedTuple):
     inner: Appointment | None = None  # spot work drawn inside this visit's row
 
 
+class Away(NamedTuple):
+    """A staff member's time off, drawn in their column where nothing is booked."""
+
+    off: TimeOff
+    first: bool  # the first row of this stretch on the day: where its words go
+
+
 @dataclass
 class Layout:
     """Appointments placed on a period's grid: `cells[(x, row)]`, x counting day by day, column by column."""
@@ -56,6 +68,9 @@ class Layout:
     grid: int
     by_room: bool
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    closed: dict[date, Closure] = field(default_factory=dict)  # days the practice is closed
+    away: dict[tuple[int, int], Away] = field(default_factory=dict)  # staff view: time off
+    stranded: dict[str, str] = field(default_factory=dict)  # appointment id -> who is off then, and why
     _open: dict[tuple, bool] = field(default_factory=dict, repr=False)
 
     @property
@@ -97,8 +112,13 @@ def row_bounds(hours: WeeklyHours, appts: list[Appointment], tz: ZoneInfo, grid:
 
 
 def place(days: tuple[date, ...], columns: tuple[Column, ...], appts: list[Appointment], tz: ZoneInfo,
-          first_minute: int, rows: int, grid: int, by_room: bool, turnover_minutes: int) -> Layout:
-    layout = Layout(days, columns, first_minute, rows, grid, by_room)
+          first_minute: int, rows: int, grid: int, by_room: bool, turnover_minutes: int,
+          closed: dict[date, Closure] | None = None, time_off: dict[str, tuple[TimeOff, ...]] | None = None,
+          stranded: dict[str, str] | None = None) -> Layout:
+    """`time_off` is each staff column's time off (drawn in the staff view only); `stranded` the
+    appointments whose therapist or provider is off then."""
+    layout = Layout(days, columns, first_minute, rows, grid, by_room, closed=dict(closed or {}),
+                    stranded=dict(stranded or {}))
     day_index = {d: i for i, d in enumerate(days)}
     col_index = {c.id: i for i, c in enumerate(columns)}
     shown_visits = {a.id for a in appts if a.kind == Kind.VISIT}
@@ -129,7 +149,27 @@ def place(days: tuple[date, ...], columns: tuple[Column, ...], appts: list[Appoi
             cell = layout.cells[(x, row)]
             if top <= row < bottom and (cell.inner is None or spot.holds_time):
                 layout.cells[(x, row)] = Cell(cell.appt, cell.offset, inner=spot)
+    if not by_room and time_off:
+        _place_time_off(layout, time_off, tz)
     return layout
+
+
+def _place_time_off(layout: Layout, time_off: dict[str, tuple[TimeOff, ...]], tz: ZoneInfo) -> None:
+    """Time off in each person's column, day by day, where nothing booked is drawn."""
+    for d, day in enumerate(layout.days):
+        day_start, day_end = clock.day_span(day, tz)
+        for c, column in enumerate(layout.columns):
+            x = d * len(layout.columns) + c
+            for off in time_off.get(column.id, ()):
+                start, end = max(off.start, day_start), min(off.end, day_end)
+                if start >= end:
+                    continue
+                top, bottom = _rows(start, end, tz, layout.first_minute, layout.grid)
+                first = True
+                for row in range(max(top, 0), min(bottom, layout.rows)):
+                    if (x, row) not in layout.cells and (x, row) not in layout.away:
+                        layout.away[(x, row)] = Away(off, first)
+                        first = False
 
 
 def _rows(start, end, tz: ZoneInfo, first_minute: int, grid: int) -> tuple[int, int]:
@@ -206,12 +246,24 @@ def fit(text: str, width: int) -> str:
     return text[:width].ljust(width)
 
 
-def block_text(cell: Cell, width: int, names: dict[str, str], by_room: bool, tz: ZoneInfo) -> str:
-    """The words in one cell of a block: status letter and client on top, then what and who, then when."""
+def marks(a: Appointment, stranded: dict[str, str]) -> str:
+    """What follows the status letter: confirmed, stranded by time off, cancelled late."""
+    out = CONFIRMED if a.confirmed and a.status == Status.BOOKED and a.kind != Kind.SPOT else ""
+    if a.id in stranded:
+        out += STRANDED
+    if a.late_cancel and a.status == Status.CANCELLED:
+        out += LATE
+    return out
+
+
+def block_text(cell: Cell, width: int, names: dict[str, str], by_room: bool, tz: ZoneInfo,
+               stranded: dict[str, str] | None = None) -> str:
+    """The words in one cell of a block: status letter (and marks) and client on top, then what and who,
+    then when."""
     a = cell.appt
     if cell.turnover:
         return TURNOVER * width
-    letter = STATUS_LETTER[a.status]
+    letter = STATUS_LETTER[a.status] + marks(a, stranded or {})
     client = names.get(a.client_id, "?")
     if cell.offset == 0:
         spot = " (spot)" if a.kind == Kind.SPOT and not by_room else ""
@@ -234,9 +286,22 @@ def block_text(cell: Cell, width: int, names: dict[str, str], by_room: bool, tz:
     return fit(EDGE, width)
 
 
-def spot_text(spot: Appointment, width: int, names: dict[str, str]) -> str:
+def spot_text(spot: Appointment, width: int, names: dict[str, str], stranded: dict[str, str] | None = None) -> str:
     """Spot work inside its visit's row: status, therapist and region."""
     name = names.get(spot.staff_id, "?")
-    head = f"{STATUS_LETTER[spot.status]}▸"
+    head = f"{STATUS_LETTER[spot.status]}{marks(spot, stranded or {})}▸"
     what = spot.region or spot.modality or ""
     return shortest_fit(width, f"{head}{short_name(name)} {what}", f"{head}{short_name(name)}", head + initials(name))
+
+
+def closed_text(closure: Closure, width: int) -> str:
+    """On a closed day's empty cells, on the hour: why nobody can be booked."""
+    return shortest_fit(width, f"closed: {closure.reason}" if closure.reason else "closed", "closed", CLOSED * width)
+
+
+def away_text(off: TimeOff, width: int) -> str:
+    """At the start of a stretch of time off: that it is time off, and (from their own calendar) where from."""
+    where = " (own calendar)" if off.source else ""
+    reason = f": {off.reason}" if off.reason else ""
+    return shortest_fit(width, f"off{where}{reason}", f"off{' (cal)' if off.source else ''}{reason}",
+                        f"off{where}", f"off{' (cal)' if off.source else ''}", "off", CLOSED * width)

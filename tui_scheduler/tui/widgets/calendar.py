@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.model import Appointment, Kind, Status
-from .blocks import CLOSED, Cell, Layout, block_text, labels_that_fit, spot_text
+from .blocks import CLOSED, Cell, Layout, away_text, block_text, closed_text, labels_that_fit, spot_text
 
 HEADER = 2
 GUTTER = 6
@@ -350,6 +350,11 @@ class CalendarGrid(ScrollView, can_focus=True):
                 mark = "•" if day == self.today else ""
                 labels = ((f"{day:%A %d %B %Y}", f"{day:%a %d %b}") if len(layout.days) == 1
                           else (f"{day:%a %d %b}", f"{day:%a %d}", f"{day:%a}", f"{day:%d}"))
+                closure = layout.closed.get(day)
+                if closure is not None:  # said where the day is named, whatever the scroll
+                    why = f": {closure.reason}" if closure.reason else ""
+                    labels = (*(f"{t} · closed{why}" for t in labels[:2]), *(f"{t} closed" for t in labels),
+                              *(f"{t} ✖" for t in labels))
                 label = next((t for t in labels if len(t) + len(mark) <= span), labels[-1][:span])
                 segments.append(Segment((label + mark).center(span)[:span], style))
             else:
@@ -387,15 +392,31 @@ class CalendarGrid(ScrollView, can_focus=True):
         if cell is None:
             if under_cursor:
                 return [Segment("▸".ljust(width), cursor)]
-            closed = not self.placed.is_open(x, row)
-            style = self._style("calendar--closed" if closed else "", "calendar--now" if now_line else "")
-            return [Segment((CLOSED if closed else "─" if now_line else " ") * width, style)]
+            return [self._empty(x, row, width, now_line)]
+        layout = self.placed
         style = self._block_style(cell.appt, cell.turnover) + cursor
-        text = block_text(cell, width, self.names, self.placed.by_room, self.tz)
+        text = block_text(cell, width, self.names, layout.by_room, self.tz, layout.stranded)
         if cell.inner is None or width < 3:
             return [Segment(text, style)]
         inner = self._block_style(cell.inner, False) + cursor
-        return [Segment(text[0], style), Segment(spot_text(cell.inner, width - 1, self.names), inner)]
+        return [Segment(text[0], style), Segment(spot_text(cell.inner, width - 1, self.names, layout.stranded), inner)]
+
+    def _empty(self, x: int, row: int, width: int, now_line: bool) -> Segment:
+        """A cell with nothing booked: free, outside the hours, a closed day or time off (the words of
+        those two on the hour, and time off's at its start too, so that they show however it is scrolled)."""
+        layout = self.placed
+        closed_style = self._style("calendar--closed", "calendar--now" if now_line else "")
+        closure = layout.closed.get(layout.where(x)[0])
+        on_the_hour = layout.minute(row) % 60 == 0
+        if closure is not None:
+            return Segment(closed_text(closure, width) if on_the_hour else CLOSED * width, closed_style)
+        away = layout.away.get((x, row))
+        if away is not None:
+            said = away.first or on_the_hour
+            return Segment(away_text(away.off, width) if said else CLOSED * width, closed_style)
+        closed = not layout.is_open(x, row)
+        style = self._style("calendar--closed" if closed else "", "calendar--now" if now_line else "")
+        return Segment((CLOSED if closed else "─" if now_line else " ") * width, style)
 
     def _block_style(self, appt: Appointment, turnover: bool) -> Style:
         if turnover:
