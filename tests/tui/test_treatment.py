@@ -170,7 +170,8 @@ async def test_the_day_sheet_shows_check_in_flags_referral_and_records_hands_on_
         assert "Day sheet · Mon 23 Nov 2026 · 4 appointments" in text
         line = next(line for line in text.splitlines() if "Ben Flag" in line)
         assert line.startswith(" 07:45 08:00 F Ben Flag Daniel") and "⚠1" in line  # one flag, named below
-        assert "10:00 10:15 B Cara Ins ▸Daniel  Adjusting       visit 1 of 6" in text
+        # columns with nothing in them (phone, units, note) take no room: what the session is fits
+        assert "10:00 10:15 B Cara Ins ▸Daniel  spot neck      Adjusting       visit 1 of 6" in text
         assert "07:45 check-in · 08:00-09:30 fulfilled session · Ben Flag" in text
         assert "⚠ osteoporosis (fracture risk)" in text
 

@@ -73,6 +73,14 @@ class _Words:
     def _confirm(self, e: dict) -> str:
         return "confirmed by the client"
 
+    def _note(self, e: dict) -> str:
+        """Which sections a signature changed, never what they say."""
+        changed = ", ".join(e.get("sections") or ()) or "no section"
+        version = e.get("version")
+        if version == 1:
+            return f"visit note signed ({changed})"
+        return f"visit note amended, version {version} ({changed} changed)"
+
     def _hands_on(self, e: dict) -> str:
         minutes = e.get("minutes") if isinstance(e.get("minutes"), dict) else {}
         return "hands-on minutes recorded: " + " ".join(f"{k}={v}" for k, v in minutes.items())

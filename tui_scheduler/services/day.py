@@ -13,9 +13,9 @@ from .search import as_day
 
 class DaySheet(Area):
     def day_sheet(self, day: date | str | None = None, therapist: str | None = None) -> list[dict]:
-        """The day in order: check-in time, phone, flags (and the clearance on file for them), referral state,
-        status, billable units, whether the therapist or provider is off then, and how many signed versions
-        the note has (0: no note yet)."""
+        """The day in order: check-in time, phone, flags (the clearance on file for them, and those no
+        clearance covers: `uncleared`), referral state, status, billable units, whether the therapist or
+        provider is off then, and how many signed versions the note has (0: no note yet)."""
         with self.ctx.read() as desk:
             the_day = as_day(day) if day else clock.local_day(self.now(), desk.tz)
             lo, hi = clock.day_span(the_day, desk.tz)
@@ -40,8 +40,9 @@ class DaySheet(Area):
             row["flags"] = list(client.flags) if client else []
             row["payer"] = str(client.payer) if client else ""
             row["referral"] = _referral_state(a, client, allocations.get(a.client_id))
-            row["cleared"] = wording(covering(held, client.id, client.flags, the_day), client.flags) \
-                if client and client.flags and a.kind != Kind.VISIT else ""
+            covered = covering(held, client.id, client.flags, the_day) if client and a.kind != Kind.VISIT else {}
+            row["cleared"] = wording(covered, client.flags) if covered else ""
+            row["uncleared"] = [f for f in client.flags if f not in covered] if client else []  # still ⚠
             row["note_versions"] = len(noted[a.id].versions) if a.id in noted else 0
             if a.hands_on:
                 row["hands_on"] = dict(a.hands_on)

@@ -652,7 +652,7 @@ class CalendarScreen(Live, Screen):
                 self.call_later(self.run_action, action)
 
         spots = [a for a in self.period.appointments.values() if a.visit_id == appt.id]
-        self.app.push_screen(DetailsScreen(self.scheduler, appt, spots, self.period.names), chosen)
+        self.app.push_screen(DetailsScreen(self.scheduler, appt, spots, self.period.names, self.tz), chosen)
 
     def action_confirm(self) -> None:
         appt = self._appointment_for("confirm")
