@@ -40,7 +40,7 @@ class DaySheet(Area):
             row["flags"] = list(client.flags) if client else []
             row["payer"] = str(client.payer) if client else ""
             row["referral"] = _referral_state(a, client, allocations.get(a.client_id))
-            covered = covering(held, client.id, client.flags, the_day) if client and a.kind != Kind.VISIT else {}
+            covered = covering(held, client.id, client.flags, the_day) if client else {}
             row["cleared"] = wording(covered, client.flags) if covered else ""
             row["uncleared"] = [f for f in client.flags if f not in covered] if client else []  # still ⚠
             row["note_versions"] = len(noted[a.id].versions) if a.id in noted else 0

@@ -329,12 +329,19 @@ class CalendarScreen(Live, Screen):
             start, end = off.start.astimezone(self.tz), off.end.astimezone(self.tz)
             span = f"{start:%H:%M}-{end:%H:%M}" if start.date() == end.date() else \
                 f"{start:%a %d %b %H:%M} to {end:%a %d %b %H:%M}"
-            said = [f"{where} · off {span}", f": {off.reason}" if off.reason else "",
-                    " (from their own calendar)" if off.source else ""]
-            return next((t for t in ("".join(said), "".join(said[:2]) + (" (own cal.)" if off.source else ""),
-                                     said[0]) if len(t) <= width), said[0])
+            head, why = f"{where} · off {span}", f": {off.reason}" if off.reason else ""
+            if off.source:
+                wordings = (f"{head}{why} (from their own calendar)", f"{head} (from their own calendar)",
+                            f"{head} (own calendar)")
+            else:
+                wordings = (head + why,)
+            return next((t for t in wordings if len(t) <= width), head)
         cell = slot.cell
-        return where + (" · turnover (room being readied)" if cell is not None and cell.turnover else "")
+        if cell is not None and cell.turnover:
+            return f"{where} · turnover (room being readied)"
+        if not layout.is_open(*self.grid.cursor):
+            return f"{where} · {'closed' if self.by_room else 'not working'} then"
+        return where
 
     def _move_hint(self, width: int) -> Text:
         """What is being moved where, and the two keys, whole: the names give way first."""
