@@ -13,6 +13,7 @@ that screen. Prints one JSON line: {name: {"fields": n, "ms": [...], "bare_ms": 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import sys
 import time
@@ -30,16 +31,30 @@ def _a_client(clients) -> bool:
     return True
 
 
-def _fulfilled_session(sheet) -> bool:
+async def _fulfilled_session(sheet) -> bool:
     """Highlight a fulfilled session on the day sheet, going back a day at a time: hands-on minutes are
     recorded for those only."""
     for _ in range(14):
+        await _wait(lambda: sheet.shown == (sheet.day, False))  # the sheet reads each day in a worker
         for i, row in enumerate(sheet.rows):
             if row["kind"] != "visit" and row["status"] == "fulfilled":
                 sheet.query_one("#sheet").highlighted = i
                 return True
         sheet.action_step(-1)
     return False
+
+
+def _an_appointment(calendar) -> bool:
+    """Put the calendar's cursor on a session of the day shown: the details and the cancel dialog are about
+    the appointment under it."""
+    period = calendar.period
+    found = next((a for a in period.appointments.values() if a.kind == "session" and a.holds_time), None)
+    return found is not None and calendar.grid.move_cursor_to(found.id)
+
+
+async def _ready(prepared) -> bool:
+    """A preparation's answer, awaited when it had to wait for the screen."""
+    return await prepared if inspect.isawaitable(prepared) else prepared
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,7 @@ class Opener:
     action: str  # the binding's action on the screen it is opened from
     shown: str  # a selector of the widget that is laid out last on the new screen
     parent: str | None = None  # the opener whose screen this one is opened from
-    prepare: Callable | None = None  # puts the parent screen where the key acts (not timed)
+    prepare: Callable | None = None  # puts the parent screen (or the calendar) where the key acts (not timed)
 
 
 OPENERS = (
@@ -64,6 +79,8 @@ OPENERS = (
     Opener("day sheet (D)", 1, "day_sheet", "#row-info"),
     Opener("day sheet: hands-on (h)", 2, "hands_on", "#buttons", parent="day sheet (D)",
            prepare=_fulfilled_session),
+    Opener("details (⏎)", 8, "details", "#actions", prepare=_an_appointment),
+    Opener("cancel (x)", 3, "cancel_appointment", "#other", prepare=_an_appointment),
     Opener("filter (f)", 3, "filter", "#clear"),
     Opener("go to date (g)", 1, "go_to_date", "#date"),
 )
@@ -159,12 +176,16 @@ def main(argv: list[str]) -> int:
             for _ in range(rounds):
                 for o in openers:
                     parents = []
+                    if o.prepare is not None and not o.parent:  # the calendar, where the key acts
+                        if not await _ready(o.prepare(calendar)):
+                            raise SystemExit(f"{o.name}: nothing on the calendar to open it on")
+                        await quiet(pilot)
                     if o.parent:  # open the screen it lives on first (not timed)
                         parent = by_name[o.parent]
                         *_, opened = await time_open(pilot, _binding_key(app.screen, parent.action), parent.shown)
                         parents.append(opened)
                         await quiet(pilot)
-                        if o.prepare is not None and not o.prepare(opened):
+                        if o.prepare is not None and not await _ready(o.prepare(opened)):
                             raise SystemExit(f"{o.name}: nothing on {parent.name} to open it on")
                         await quiet(pilot)
                     bare_fields["n"] = o.fields

@@ -34,6 +34,7 @@ from ..widgets.keyline import Hint, KeyLine
 from .fields import ButtonBar, TextField
 from .live import Live
 from .prompts import Dialog, plain
+from .reading import read_then
 
 
 def short_name(name: str) -> str:
@@ -191,6 +192,7 @@ class DaySheetScreen(Live, Screen):
         self.scheduler, self.day = scheduler, day
         self.tz = clock.zone(scheduler.practice().timezone)
         self.calls = False  # the call list instead of the day sheet
+        self.shown: tuple | None = None  # (day, calls) of the rows on screen
         self.sheet_day = day  # the day sheet's day, to go back to from the call list
         self.rows: list[dict] = []
         self.closure: Closure | None = None
@@ -217,15 +219,28 @@ class DaySheetScreen(Live, Screen):
         self._show_rows()
 
     def reload(self) -> None:
+        """Read the day (or its call list) after the frame in hand; what comes back is shown only if the
+        person is still looking at that day and list."""
+        title = "Call list" if self.calls else "Day sheet"
+        self.query_one("#topbar", Static).update(f"[b]{title}[/b] · {self.day:%a %d %b %Y}")
+        read_then(self, lambda day=self.day, calls=self.calls: self._read(day, calls), self._fill)
+
+    def _read(self, day: date, calls: bool) -> tuple:
         sched = self.scheduler
         try:
-            rows = sched.call_list(self.day) if self.calls else sched.day_sheet(self.day)
-            self.closure = sched.closed_days(self.day).get(self.day)
-            if not self.meanings:
-                self.meanings = sched.flags()
+            rows = sched.call_list(day) if calls else sched.day_sheet(day)
+            return day, calls, rows, sched.closed_days(day).get(day), self.meanings or sched.flags()
         except SchedulerError as exc:
-            self.notify(plain(exc.reason), title="Day sheet", severity="error")
+            return day, calls, exc
+
+    def _fill(self, read: tuple) -> None:
+        if read[:2] != (self.day, self.calls):
+            return  # another day was asked for meanwhile: its own read shows it
+        if isinstance(read[2], SchedulerError):
+            self.notify(plain(read[2].reason), title="Day sheet", severity="error")
             return
+        _, _, rows, self.closure, self.meanings = read
+        self.shown = read[:2]
         kept = self.current["id"] if self.current else None
         at = self.query_one("#sheet", OptionList).highlighted
         self.rows = rows
