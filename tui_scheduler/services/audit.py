@@ -86,7 +86,7 @@ class _Words:
         return "hands-on minutes recorded: " + " ".join(f"{k}={v}" for k, v in minutes.items())
 
     def _message_sent(self, e: dict) -> str:
-        return f"{_MESSAGE.get(e.get('what'), 'message')} sent by {e.get('channel', '?')} ({e.get('message')})"
+        return f"{_MESSAGE.get(e.get('what'), 'message')} sent by {e.get('channel', '?')}"  # not the outbox's id
 
     def _message_failed(self, e: dict) -> str:
         return f"{_MESSAGE.get(e.get('what'), 'message')} not sent: {e.get('error', '?')}"

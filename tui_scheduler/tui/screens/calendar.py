@@ -323,7 +323,9 @@ class CalendarScreen(Live, Screen):
         closure = layout.closed.get(slot.day)
         away = layout.away.get(self.grid.cursor)
         if closure is not None:
-            return f"{where} · closed: {closure.describe()}"
+            why = f": {closure.reason}" if closure.reason else ""
+            wordings = (f"{where} · the practice is closed{why}", f"{where} · closed{why}", f"{where} · closed")
+            return next((t for t in wordings if len(t) <= width), wordings[-1])
         if away is not None:
             off = away.off
             start, end = off.start.astimezone(self.tz), off.end.astimezone(self.tz)

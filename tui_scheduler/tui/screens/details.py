@@ -24,6 +24,7 @@ from textual.widgets import Button, Static
 from ...core import clock
 from ...core.errors import SchedulerError
 from ...core.model import Appointment, Client, Kind, Status
+from ...core.reminders import CANCELLATION, MOVED, REMINDER
 from ...services import Scheduler
 from ..widgets.blocks import STATUS_LETTER, marks
 from ..widgets.keyline import key_displays
@@ -56,6 +57,8 @@ BUTTONS = (
     ("note", "details.note", "Note"),
     ("close", "dialog.close", "Close"),
 )
+# the outbox's kinds of message, as the Reminder line names them (a reminder needs no name there)
+NOTICES = {REMINDER: "", MOVED: "new-time notice", CANCELLATION: "cancellation notice"}
 COLUMNS = 4  # buttons to a row
 LABEL = 10
 HISTORY_WHEN = 16  # "2026-11-23 08:00" and who, above their words when longer
@@ -104,8 +107,8 @@ class DetailsScreen(Live, Dialog):
             return a.series_id is not None and a.status == Status.BOOKED
         if button == "spot":
             return a.kind in (Kind.VISIT, Kind.SPOT)
-        if button == "confirm":
-            return a.kind != Kind.SPOT  # spot work is confirmed with its visit
+        if button == "confirm":  # spot work is confirmed with its visit
+            return a.kind != Kind.SPOT and a.status == Status.BOOKED and not a.confirmed
         return True
 
     def compose(self) -> ComposeResult:
@@ -236,22 +239,26 @@ class DetailsScreen(Live, Dialog):
         return said
 
     def _reminder(self, m: dict) -> str:
-        """"reminder by email: sent Mon 23 Nov 14:02", "... failed after 2 tries: connection refused"."""
+        """"by email: sent Mon 23 Nov 14:02", "new-time notice by sms: failed after 2 tries: ...",
+        "due since Mon 23 Nov 13:15, not sent yet"."""
         def at(text: str | None) -> str:
             return f"{datetime.fromisoformat(text):%a %d %b %H:%M}" if text else "?"
 
-        head = f"{m['what']}" + (f" by {m['channel']}" if m.get("channel") else "")
+        head = " ".join(w for w in (NOTICES.get(m["what"], m["what"]), f"by {m['channel']}" if m.get("channel") else "")
+                        if w)
         status, error = m["status"], m.get("error")
         tries = f" after {m['tries']} tr{'y' if m['tries'] == 1 else 'ies'}" if m.get("tries") else ""
         if status == "sent":
             said = f"sent {at(m['sent'])}"
         elif status == "due" and error:  # it cannot go: said why, not when
             said = f"not sent{tries}: {error}"
+        elif status == "due" and datetime.fromisoformat(m["due"]) <= self.scheduler.now():
+            said = f"due since {at(m['due'])}, not sent yet{tries}"
         elif status == "due":
-            said = f"due {at(m['due'])}{tries}"
+            said = f"due {at(m['due'])}"
         else:
             said = f"{status}{tries}" + (f": {error}" if error else "")
-        return f"{head}: {said}"
+        return f"{head}: {said}" if head else said
 
     def _note_line(self, r: Record) -> str:
         from .notes import signature
@@ -270,7 +277,8 @@ class DetailsScreen(Live, Dialog):
     # --- acting ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "choose" and parameters and parameters[0] in ("series", "spot", "confirm"):
+        # c stays a key where the button is not shown: the service says why it cannot be confirmed
+        if action == "choose" and parameters and parameters[0] in ("series", "spot"):
             return self._offers(str(parameters[0]))
         return True
 
