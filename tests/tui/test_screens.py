@@ -17,6 +17,8 @@ async def test_clients_search_edit_and_add_with_a_referral(practice):
         await settle(pilot)
         screen = app.screen
         assert screen.client.name == "Ben Flag"
+        assert "Ben Flag · self-pay" in screen_text(app)  # the record first; ^e opens the form
+        await press(pilot, "ctrl+e")
         assert screen.query_one("#name").value == "Ben Flag"
         assert list(screen.query_one("#flags").selected) == ["osteoporosis"]
         screen.query_one("#phone").value = "555-0199"
@@ -38,7 +40,7 @@ async def test_clients_search_edit_and_add_with_a_referral(practice):
         await settle(pilot)
         assert app.screen is screen
         assert [r.visits for r in practice.referrals("Eve")] == [6]
-        assert "6 of 6 visits left" in str(screen.query_one("#heading").render())
+        assert "Referral ✔ active · 0 of 6 visits used, 6 left" in screen_text(app)
         assert "✔ referral added for Eve Insured: 6 visits until 2027-01-15" in str(screen.query_one("#message").render())
         assert form is not screen
 
@@ -54,6 +56,9 @@ async def test_a_refused_client_save_keeps_the_typing(practice):
         await press(pilot, "ctrl+s")  # no name
         assert "a client needs a name" in screen_text(app)
         assert screen.query_one("#phone").value == "555-0100"
+        await press(pilot, "escape")  # once over unsaved typing: said, and the typing stays
+        assert "⚠ not saved: ^s saves, Esc again leaves it" in screen_text(app)
+        assert app.screen is screen and screen.query_one("#phone").value == "555-0100"
         await press(pilot, "escape")
         assert app.screen is app.screen_stack[0]
 
