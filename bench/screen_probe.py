@@ -58,6 +58,14 @@ async def _a_noted_visit(clients) -> bool:
     return False
 
 
+def _a_staff_member(team) -> bool:
+    """Open the first staff member: time off is theirs."""
+    if not team.staff:
+        return False
+    team.open(next(iter(team.staff)))
+    return True
+
+
 def _a_flagged_client(clients) -> bool:
     """Open a client with a flag: a clearance is of one of them."""
     flagged = next((c for c in clients.clients if c.flags), None)
@@ -85,7 +93,10 @@ OPENERS = (
     Opener("clients: referral (^r)", 5, "referral", "#buttons", parent="clients (c)", prepare=_a_client),
     Opener("clients: clearance (^l)", 4, "clearance", "#buttons", parent="clients (c)", prepare=_a_flagged_client),
     Opener("clients: note (⏎)", 6, "", "#buttons", parent="clients (c)", prepare=_a_noted_visit, key="enter"),
-    Opener("staff & rooms (T)", 10, "team", "#buttons"),
+    Opener("staff & rooms (T)", 8, "team", "#buttons"),
+    Opener("staff & rooms: time off (^o)", 4, "time_off", "#buttons", parent="staff & rooms (T)",
+           prepare=_a_staff_member),
+    Opener("staff & rooms: closures (^l)", 4, "closures", "#buttons", parent="staff & rooms (T)"),
     Opener("waitlist (W)", 1, "waitlist", "#entries"),
     Opener("waitlist: add (a)", 7, "add", "#buttons", parent="waitlist (W)"),
     Opener("day sheet (D)", 1, "day_sheet", "#row-info"),

@@ -78,13 +78,15 @@ async def test_staff_hours_certifications_time_off_and_rooms(practice):
         await press(pilot, "ctrl+s")
         maya = next(s for s in practice.staff() if s.name == "Maya")
         assert "myofascial" in maya.modalities and maya.hours.describe().startswith("mon 10:00-18:00")
-        screen.query_one("#off-from").value = "2026-11-27 00:00"
-        screen.query_one("#off-to").value = "2026-11-28 00:00"
-        screen.query_one("#off-reason").value = "course"
-        screen.query_one("#off-reason").focus()
-        await press(pilot, "enter")
+        await press(pilot, "ctrl+o")  # time off in a dialog of its own
+        dialog = app.screen
+        dialog.query_one("#off-from").value = "2026-11-27 00:00"
+        dialog.query_one("#off-to").value = "2026-11-28 00:00"
+        dialog.query_one("#off-reason").value = "course"
+        dialog.query_one("#off-reason").focus()
+        await press(pilot, "enter", "escape")
         assert [t.reason for t in next(s for s in practice.staff() if s.name == "Maya").time_off] == ["course"]
-        assert "Off Fri 2026-11-27 00:00" in str(screen.query_one("#time-off").render())
+        assert "Off Fri 27 Nov 00:00 to Sat 28 Nov 00:00: course" in str(screen.query_one("#time-off").render())
 
         screen.open("+room")
         screen.query_one("#name").focus()

@@ -135,7 +135,7 @@ class SchedulerApp(App):
         from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen if hasattr(self.screen, "HELP") else self.calendar))
+            self.push_screen(HelpScreen(self.screen if hasattr(self.screen, "KEYS_HELP") else self.calendar))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every binding of the calendar is in the command palette too, under its own name, and so are

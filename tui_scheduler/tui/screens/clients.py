@@ -180,7 +180,7 @@ class ClientsScreen(Live, Screen):
         Binding("delete", "remove_clearance", "Remove clearance", id="clients.remove_clearance"),
     ]
     # this screen's keys in help: (heading, [(binding ids, what it does)]), two columns
-    HELP = (
+    KEYS_HELP = (
         [("Clients", [
             (("clients.close",), "back: record, calendar"),
             (("clients.edit",), "the form, or the record"),
