@@ -32,6 +32,7 @@ from pathlib import Path
 import orjson
 
 from tui_scheduler.core import clock
+from tui_scheduler.core.authorizations import allocate
 from tui_scheduler.core.model import Appointment, Client, Kind, Referral, Status
 from tui_scheduler.services import Scheduler
 from tui_scheduler.store.files import dumps, make_dir, replace_atomically
@@ -199,6 +200,20 @@ class _Layout:
         return out
 
 
+def _beyond_referrals_overridden(appts: list[Appointment], referrals: list[Referral], tz) -> list[Appointment]:
+    """Visits no referral pays for carry the reason a desk gave when booking them, as the rules require."""
+    by_client = defaultdict(list)
+    for a in appts:
+        by_client[a.client_id].append(a)
+    refs = defaultdict(list)
+    for r in referrals:
+        refs[r.client_id].append(r)
+    unpaid = set()
+    for client_id, mine in refs.items():
+        unpaid |= {a.id for a in allocate(mine, by_client[client_id], True, tz).uncovered}
+    return [replace(a, overrides={"referral": "pays herself"}) if a.id in unpaid else a for a in appts]
+
+
 def _write_table(folder: Path, rel: str, name: str, records: list[dict]) -> None:
     path = folder / rel
     make_dir(path.parent)
@@ -230,7 +245,7 @@ def generate(out: str | Path, n: int, today: date | None = None, seed: int = 1, 
         if len(appts) >= n:
             break
     # spot work follows its visit in the list, so cutting the tail never orphans a spot
-    appts = appts[:n]
+    appts = _beyond_referrals_overridden(appts[:n], referrals, tz)
 
     by_month: dict[str, list[dict]] = defaultdict(list)
     for a in appts:

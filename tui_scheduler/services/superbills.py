@@ -12,7 +12,6 @@ from pathlib import Path
 from ..core import clock, superbill
 from ..core.errors import BadInput
 from ..documents import files
-from ..documents.superbill import render
 from .context import Area
 from .search import as_day
 
@@ -78,6 +77,8 @@ class Superbills(Area):
         """Make the superbill and write it as a PDF to exactly `path` (a new file, or a plain file it
         replaces; never a folder, link or device). Nothing is written when nothing can be billed."""
         data = self.superbill(client, first, last, paid)
+        from ..documents.superbill import render  # fpdf2 costs 150 ms to import: not on the app's start
+
         files.write_document(Path(path), render(data))
         return data
 
