@@ -17,7 +17,7 @@ from tests.conftest import NOW
 from tests.smtp_server import smtp_server
 from tui_scheduler.core.model import Status, TimeOff
 
-from .conftest import MONDAY, app_for, cursor_to, grid, pilot_test, press, screen_text, settle, until
+from .conftest import MONDAY, app_for, cursor_to, grid, pilot_test, press, region_text, screen_text, settle, until
 
 TUESDAY = "2026-11-24"
 THURSDAY = "2026-11-26"
@@ -131,7 +131,6 @@ async def test_time_off_is_drawn_in_the_staff_view_and_own_calendar_time_off_say
 async def test_a_closed_day_is_drawn_closed_with_its_reason_and_booking_there_says_why(practice):
     practice.add_closure(THURSDAY, THURSDAY, "Thanksgiving")
     app = app_for(practice)
-    said = told(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "n", "n", "n")
@@ -140,12 +139,11 @@ async def test_a_closed_day_is_drawn_closed_with_its_reason_and_booking_there_sa
         assert ten.count("closed") == 4  # every room, on the hour
         await cursor_to(pilot, "Cedar", "10:00")
         assert "Thu 26 Nov 10:00 · Cedar · the practice is closed: Thanksgiving" in lines(app)[-2]
-        assert "b Book" not in lines(app)[-1]
-        for key in ("b", "v", "S"):
-            await press(pilot, key)
-            assert app.screen is app.screen_stack[0]
-        assert said == ["Nothing can be booked: the practice is closed on Thu 2026-11-26: Thanksgiving"] * 3
-        await press(pilot, "w")  # the week says which day, in the room it has
+        await press(pilot, "b")  # the booking form says why, in the service's words
+        await pilot.press(*"ann", "enter")
+        await settle(pilot)
+        assert "✖ the practice is closed on Thu 2026-11-26: Thanksgiving" in region_text(app, ".dialog")
+        await press(pilot, "escape", "w")  # the week says which day, in the room it has
         assert "26 closed" in lines(app)[1] or "Thu 26 closed" in lines(app)[1], lines(app)[1]
 
 
@@ -310,6 +308,10 @@ async def test_the_day_sheet_has_phones_marks_cleared_flags_notes_and_a_closed_b
         assert "✖ Closed: Thu 2026-11-26 (Thanksgiving) · nothing can be booked this day" in lines(app)[1]
         await press(pilot, "p")
         assert "Closed" not in screen_text(app)
+        await press(pilot, "question_mark")  # help here is the day sheet's keys and marks
+        text = screen_text(app)
+        assert "l         the call list, and back" in text and "e         the visit note" in text
+        assert "✎ a note (✎2: amended once)" in text and "b         book a session" not in text
 
 
 @pilot_test

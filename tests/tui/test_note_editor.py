@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from tui_scheduler.tui.screens.notes import NoteScreen
 
-from .conftest import app_for, pilot_test, press, screen_text, settle
+from .conftest import app_for, pilot_test, press, region_text, screen_text, settle
 
 
 def ben_session(practice):
     """Ben's 90-minute session with Daniel, Monday 08:00: it has started at the tests' "now"."""
     return next(a for a in practice.appointments(*practice.day_span(practice.now().date()))
                 if a.start.strftime("%H:%M") == "14:00" and a.kind == "session")  # 08:00 in Chicago
-
-
-def said(app) -> str:
-    """The dialog's text as one line: what is wrapped on screen reads on (a line is never cut)."""
-    inside = [line.split("│")[1] for line in screen_text(app).splitlines() if line.count("│") >= 2
-              and "╭" not in line]
-    return " ".join(" ".join(inside).split())
 
 
 async def open_note(pilot, practice, appt_id: str, **options) -> list:
@@ -89,7 +82,7 @@ async def test_refusals_are_one_line_that_names_the_client_and_keep_the_typing(p
     async with app.run_test(size=(80, 24)) as pilot:
         answers = await open_note(pilot, practice, ben.id, edit=True)
         await press(pilot, "ctrl+s")  # nothing changed
-        text = said(app)
+        text = region_text(app, "#note")
         assert "✖ the note of Ben Flag's session Mon 23 Nov 08:00 already says that: nothing to sign" in text
         assert "(nothing signed; your typing is kept)" in text and ben.id not in text
         assert isinstance(app.screen, NoteScreen) and answers == []

@@ -16,7 +16,6 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ...core import clock
-from ...core.closures import closed_text
 from ...core.errors import NeedsOverride, SchedulerError
 from ...core.policy import is_late_cancel
 from ...core.model import Appointment, Kind, Room, Staff, Status
@@ -427,8 +426,6 @@ class CalendarScreen(Live, Screen):
             if appt.series_id is not None and appt.status == Status.BOOKED:
                 here.append(Hint(("appt.cancel_series",), "Rest of series"))
             here.append(Hint(("appt.details",), "Open"))
-        elif self.period is not None and self.grid.slot.day in self.period.layout.closed:
-            here = []  # nothing can be booked on a closed day: the info line says why
         else:
             here = [Hint(("book.session",), "Book"), Hint(("book.visit",), "Visit"), Hint(("book.series",), "Series")]
         if self.grid.paged:
@@ -562,19 +559,11 @@ class CalendarScreen(Live, Screen):
         except SchedulerError:
             return None
 
-    def _closed_here(self) -> bool:
-        """On a day the practice is closed nothing is booked: said at once, in the booking rule's words."""
-        slot = self.grid.slot
-        closure = self.period.layout.closed.get(slot.day) if slot is not None and self.period else None
-        if closure is not None:
-            self.notify(f"Nothing can be booked: {closed_text(closure, slot.day)}", severity="warning")
-        return closure is not None
-
     def action_book(self, kind: str) -> None:
         from .booking import BookingScreen
 
         slot = self.grid.slot
-        if slot is None or self._closed_here():
+        if slot is None:
             return
         start = self.slot_start()
         if start is None:
@@ -595,7 +584,7 @@ class CalendarScreen(Live, Screen):
     def action_series(self) -> None:
         slot = self.grid.slot
         start = self.slot_start()
-        if slot is None or start is None or self._closed_here():
+        if slot is None or start is None:
             return
         self.open_series(room=slot.column_id if self.by_room else None,
                          therapist=slot.column_id if not self.by_room else None,

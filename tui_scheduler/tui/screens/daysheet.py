@@ -187,6 +187,25 @@ class DaySheetScreen(Live, Screen):
         Binding("t", "today", "Today", show=False, id="day.today"),
     ]
 
+    # what help (?) shows here: this screen's keys, and what the marks on a row mean
+    KEYS_HELP = (
+        [("On the highlighted row", [
+            (("day.confirm",), "the client confirmed"),
+            (("day.note",), "the visit note: read, write, amend"),
+            (("day.hands_on",), "hands-on minutes (fulfilled)"),
+        ]), ("The list", [
+            (("day.calls",), "the call list, and back"),
+            (("day.next", "day.prev"), "next, previous day"),
+            (("day.today",), "today (calls: tomorrow)"),
+        ])],
+        [("Anywhere", [
+            (("day.close",), "back to the calendar"),
+            (("app.keys",), "this help (Esc closes it)"),
+        ])],
+    )
+    LEGEND = ("B booked  A checked in  F fulfilled  X cancelled  N no-show  ✔ confirmed\n"
+              "⚠ therapist off: move it  ! late cancel  ✎ a note (✎2: amended once)")
+
     def __init__(self, scheduler: Scheduler, day: date):
         super().__init__()
         self.scheduler, self.day = scheduler, day

@@ -1,5 +1,6 @@
-"""Every key of the calendar, grouped as the front desk works, and what the marks on a block mean, over
-the calendar (never beside it).
+"""Every key of the calendar, grouped as the front desk works, and what the marks on a block mean, over the
+calendar (never beside it); on a screen that lists its own keys (a `KEYS_HELP` of two columns, as LEFT and
+RIGHT here), that screen's keys, and its `LEGEND` if it has one.
 
 `?` (or F1) opens it and closes it again, Esc closes it. Keys are shown as the user's keymap has them.
 """
@@ -85,9 +86,11 @@ class HelpScreen(ModalScreen):
         with Vertical(id="help", classes="dialog wide"):
             yield Static(Text("Keys", style="bold"))
             with Horizontal(id="help-columns"):
-                yield Static(_column(LEFT, keys))
-                yield Static(_column(RIGHT, keys))
-            yield Static(Text(LEGEND, no_wrap=True, overflow="ellipsis"), id="legend")
+                for column in getattr(self.calendar, "KEYS_HELP", (LEFT, RIGHT)):
+                    yield Static(_column(column, keys))
+            legend = getattr(self.calendar, "LEGEND", "" if hasattr(self.calendar, "KEYS_HELP") else LEGEND)
+            if legend:
+                yield Static(Text(legend, no_wrap=True, overflow="ellipsis"), id="legend")
 
     def action_close(self) -> None:
         self.dismiss()
