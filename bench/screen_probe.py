@@ -13,7 +13,6 @@ that screen. Prints one JSON line: {name: {"fields": n, "ms": [...], "bare_ms": 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import sys
 import time
@@ -73,11 +72,6 @@ def _a_flagged_client(clients) -> bool:
     if flagged is not None:
         clients.show_client(flagged)
     return flagged is not None
-
-
-async def _ready(prepared) -> bool:
-    """A preparation's answer, awaited when it had to wait for the screen."""
-    return await prepared if inspect.isawaitable(prepared) else prepared
 
 
 @dataclass(frozen=True)
@@ -208,7 +202,10 @@ def main(argv: list[str]) -> int:
                         *_, opened = await time_open(pilot, _binding_key(app.screen, parent.action), parent.shown)
                         parents.append(opened)
                         await quiet(pilot)
-                        if o.prepare is not None and not await _ready(o.prepare(opened)):
+                        ready = o.prepare(opened) if o.prepare is not None else True
+                        if asyncio.iscoroutine(ready):
+                            ready = await ready
+                        if not ready:
                             raise SystemExit(f"{o.name}: nothing on {parent.name} to open it on")
                         await quiet(pilot)
                     bare_fields["n"] = o.fields

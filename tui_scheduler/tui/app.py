@@ -132,11 +132,10 @@ class SchedulerApp(App):
     def action_show_help(self) -> None:
         """Every key of the calendar, or of the screen in front when it lists its own; the same key (as the
         keymap has it) or Esc closes it again."""
-        from .screens.help import HelpScreen, ScreenKeys
+        from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            own = hasattr(self.screen, "KEYS_HELP")
-            self.push_screen(ScreenKeys(self.screen) if own else HelpScreen(self.calendar))
+            self.push_screen(HelpScreen(self.screen if hasattr(self.screen, "KEYS_HELP") else self.calendar))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every binding of the calendar is in the command palette too, under its own name, and so are
