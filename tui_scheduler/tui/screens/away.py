@@ -128,7 +128,8 @@ class AwayScreen(Dialog):
             lines = [f"strands: {plain(h)}" for h in entry.hits[:SHOWN_HITS]]
             if len(entry.hits) > SHOWN_HITS:
                 lines.append(f"and {len(entry.hits) - SHOWN_HITS} more")
-            lines.append(f"[dim]{plain(entry.fixed)}[/dim]" if entry.fixed else "[dim]^r removes the highlighted one[/dim]")
+            said = plain(entry.fixed) if entry.fixed else "^r removes the highlighted one"
+            lines.append(f"[dim]{said}[/dim]")
         self.query_one("#away-info", Static).update("\n".join(lines))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -273,7 +274,8 @@ class TimeOffScreen(AwayScreen):
         saved = self.scheduler.add_time_off(self.person.id, values[0], values[1], values[2], override=override)
         off = saved.time_off[-1]
         kept = " (the appointments it strands stay flagged until moved)" if override else ""
-        return f"time off added for {saved.name}: {span(off.start.astimezone(self.tz), off.end.astimezone(self.tz))}{kept}"
+        when = span(off.start.astimezone(self.tz), off.end.astimezone(self.tz))
+        return f"time off added for {saved.name}: {when}{kept}"
 
     def drop(self, entry: Away) -> str:
         person, off = self.scheduler.remove_time_off(entry.ident)

@@ -152,8 +152,8 @@ def record_options(record: dict, today: date) -> list[Option]:
     if not coming:
         options.append(_line("nothing booked"))
     for row in coming[:SHOWN_NEXT]:
-        options.append(Option(_beside(_when(row, today), _what(row) + (" · confirmed" if row.get("confirmed") else "")),
-                              id=row["id"]))
+        what = _what(row) + (" · confirmed" if row.get("confirmed") else "")
+        options.append(Option(_beside(_when(row, today), what), id=row["id"]))
     if len(coming) > SHOWN_NEXT:
         options.append(_line(f"and {len(coming) - SHOWN_NEXT} more booked, the last {_when(coming[-1], today)}"))
 
@@ -306,8 +306,8 @@ class ClientsScreen(Live, Screen):
         row, clearance = self._row(ident), self._clearance(ident)
         text = ""
         if clearance is not None:
-            text = (f"{plain(clearance['flag'])} clearance: " + (f"{plain(clearance['note'])} · " if clearance["note"] else "")
-                    + "[b]Del[/b] takes it off file")
+            note = f"{plain(clearance['note'])} · " if clearance["note"] else ""
+            text = f"{plain(clearance['flag'])} clearance: {note}[b]Del[/b] takes it off file"
         elif row is not None:
             when = f"{datetime.fromisoformat(row['start']):%a %d %b %H:%M} · "
             versions = row.get("note_versions", 0)
@@ -469,6 +469,7 @@ class ClientsScreen(Live, Screen):
             return
         self.editing = True
         self._show_mode()
+        self._say("")
         self.query_one("#name", Input).focus()
 
     def action_back(self) -> None:
@@ -502,7 +503,8 @@ class ClientsScreen(Live, Screen):
         def added(ref: Referral | None) -> None:
             if ref is not None:
                 self._read_record()
-                self._say(f"[$success]✔ referral added for {plain(client.name)}: {ref.visits} visits until {ref.expires}[/]")
+                self._say(f"[$success]✔ referral added for {plain(client.name)}: {ref.visits} visits until "
+                          f"{ref.expires}[/]")
 
         self.app.push_screen(ReferralScreen(self.scheduler, client), added)
 

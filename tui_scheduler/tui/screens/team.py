@@ -45,7 +45,7 @@ class TeamScreen(Live, Screen):
             (("team.time_off",), "time off of the one open"),
             (("team.closures",), "the practice's closures"),
         ])],
-        [("In the list", [(("app.keys",), "this help (Esc closes it)")])],
+        [("Anywhere", [(("app.keys",), "this help (Esc closes it)")])],
     )
 
     def __init__(self, scheduler: Scheduler):
@@ -148,8 +148,9 @@ class TeamScreen(Live, Screen):
         self.query_one("#license", Input).value = person.license if person else ""
         now = self.scheduler.now()
         ahead = [t for t in (person.time_off if person else ()) if t.end > now]
-        off = [f"Off {span(t.start.astimezone(self.tz), t.end.astimezone(self.tz))}" + (f": {plain(t.reason)}" if t.reason else "")
-               + (" (their own calendar)" if t.source else "") for t in sorted(ahead, key=lambda t: t.start)]
+        off = [f"Off {span(t.start.astimezone(self.tz), t.end.astimezone(self.tz))}"
+               + (f": {plain(t.reason)}" if t.reason else "") + (" (their own calendar)" if t.source else "")
+               for t in sorted(ahead, key=lambda t: t.start)]
         self.query_one("#time-off", Static).update(
             "\n".join(off + ["[dim]^o lists, adds and removes time off[/dim]"]) if person else "")
         self.query_one("#message", Static).update("")
