@@ -92,7 +92,8 @@ async def test_blocks_say_confirmed_stranded_and_late_cancel_without_colour(prac
         assert "X! Ann Self" in screen_text(app)
         assert "X! cancelled · Ann Self · late cancel: client sick" in lines(app)[-2]
         await press(pilot, "question_mark")
-        assert "✔ confirmed" in screen_text(app) and "⚠ therapist off then: move it  ! late cancel" in screen_text(app)
+        legend = screen_text(app)
+        assert "✔ confirmed" in legend and "⚠ therapist off then: move it  ! late cancel" in legend
     async with app_for(practice).run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         await cursor_to(pilot, "Cedar", "12:00")

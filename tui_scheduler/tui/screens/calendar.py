@@ -17,8 +17,8 @@ from textual.worker import get_current_worker
 
 from ...core import clock
 from ...core.errors import NeedsOverride, SchedulerError
-from ...core.policy import is_late_cancel
 from ...core.model import Appointment, Kind, Room, Staff, Status
+from ...core.policy import is_late_cancel
 from ...services import Scheduler
 from ..widgets.blocks import STATUS_LETTER, Column, Layout, marks, name_forms, place, row_bounds
 from ..widgets.calendar import CalendarGrid

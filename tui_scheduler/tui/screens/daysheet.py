@@ -319,14 +319,15 @@ class DaySheetScreen(Live, Screen):
         r = self.current
         info = self.query_one("#row-info", Static)
         if r is None:
-            info.update("[dim]nobody left to call this day[/dim]" if self.calls else "[dim]nothing booked this day[/dim]")
+            info.update(f"[dim]{'nobody left to call' if self.calls else 'nothing booked'} this day[/dim]")
             return
         what = " · ".join(part for part in (r.get("modality"), r.get("region")) if part)
         check_in = "" if self.calls else f"{r['check_in']} check-in · "
         payer = "" if self.calls else f" ({r['payer']})"
         phone = f" · ☎ {r['phone']}" if r.get("phone") else " · no phone on file"
         lines = [plain(f"{check_in}{r['start'][11:16]}-{r['end'][11:16]} {r['status']} {r['kind']} · "
-                       f"{r['client']}{payer}{phone} · " + (f"{what} · " if what else "") + f"{_who(r)} · {r['room']}")]
+                       f"{r['client']}{payer}{phone} · " + (f"{what} · " if what else "")
+                       + f"{_who(r)} · {r['room']}")]
         standing = []
         if r["status"] == Status.BOOKED and r["kind"] != "spot":
             standing.append(f"✔ confirmed {r['confirmed'][:16].replace('T', ' ')}" if r.get("confirmed")

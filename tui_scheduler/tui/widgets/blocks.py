@@ -294,12 +294,12 @@ def spot_text(spot: Appointment, width: int, names: dict[str, str], stranded: di
     return shortest_fit(width, f"{head}{short_name(name)} {what}", f"{head}{short_name(name)}", head + initials(name))
 
 
-def closed_text(closure: Closure, width: int) -> str:
+def closed_cell(closure: Closure, width: int) -> str:
     """On a closed day's empty cells, on the hour: why nobody can be booked."""
     return shortest_fit(width, f"closed: {closure.reason}" if closure.reason else "closed", "closed", CLOSED * width)
 
 
-def away_text(off: TimeOff, width: int) -> str:
+def away_cell(off: TimeOff, width: int) -> str:
     """At the start of a stretch of time off: that it is time off, and (from their own calendar) where from."""
     where = " (own calendar)" if off.source else ""
     reason = f": {off.reason}" if off.reason else ""

@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.model import Appointment, Kind, Status
-from .blocks import CLOSED, Cell, Layout, away_text, block_text, closed_text, labels_that_fit, spot_text
+from .blocks import CLOSED, Cell, Layout, away_cell, block_text, closed_cell, labels_that_fit, spot_text
 
 HEADER = 2
 GUTTER = 6
@@ -409,11 +409,11 @@ class CalendarGrid(ScrollView, can_focus=True):
         closure = layout.closed.get(layout.where(x)[0])
         on_the_hour = layout.minute(row) % 60 == 0
         if closure is not None:
-            return Segment(closed_text(closure, width) if on_the_hour else CLOSED * width, closed_style)
+            return Segment(closed_cell(closure, width) if on_the_hour else CLOSED * width, closed_style)
         away = layout.away.get((x, row))
         if away is not None:
             said = away.first or on_the_hour
-            return Segment(away_text(away.off, width) if said else CLOSED * width, closed_style)
+            return Segment(away_cell(away.off, width) if said else CLOSED * width, closed_style)
         closed = not layout.is_open(x, row)
         style = self._style("calendar--closed" if closed else "", "calendar--now" if now_line else "")
         return Segment((CLOSED if closed else "─" if now_line else " ") * width, style)
