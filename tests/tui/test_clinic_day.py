@@ -311,7 +311,7 @@ async def test_the_day_sheet_has_phones_marks_cleared_flags_notes_and_a_closed_b
         assert "Closed" not in screen_text(app)
         await press(pilot, "question_mark")  # help here is the day sheet's keys and marks
         text = screen_text(app)
-        assert "l         the call list, and back" in text and "e         the visit note" in text
+        assert "l         the call list, and back" in text and "e         its visit note: read, sign" in text
         assert "✎ a note (✎2: amended once)" in text and "b         book a session" not in text
 
 

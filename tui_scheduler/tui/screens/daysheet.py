@@ -191,8 +191,8 @@ class DaySheetScreen(Live, Screen):
     KEYS_HELP = (
         [("On the highlighted row", [
             (("day.confirm",), "the client confirmed"),
-            (("day.note",), "the visit note: read, write, amend"),
-            (("day.hands_on",), "hands-on minutes (fulfilled)"),
+            (("day.note",), "its visit note: read, sign"),
+            (("day.hands_on",), "hands-on minutes (done)"),
         ]), ("The list", [
             (("day.calls",), "the call list, and back"),
             (("day.next", "day.prev"), "next, previous day"),
