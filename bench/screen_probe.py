@@ -42,6 +42,38 @@ def _fulfilled_session(sheet) -> bool:
     return False
 
 
+async def _a_noted_visit(clients) -> bool:
+    """Open a client whose history has a note and highlight that visit: Enter opens its note."""
+    sched = clients.scheduler
+    for client in clients.clients:
+        noted = [r for r in sched.client_history(client.id)["history"] if r["note_versions"]]
+        if noted:
+            clients.show_client(client)
+            await clients.app.workers.wait_for_complete()
+            listing = clients.query_one("#record")
+            listing.focus()
+            listing.highlighted = next(i for i in range(listing.option_count)
+                                       if listing.get_option_at_index(i).id == noted[0]["id"])
+            return True
+    return False
+
+
+def _a_staff_member(team) -> bool:
+    """Open the first staff member: time off is theirs."""
+    if not team.staff:
+        return False
+    team.open(next(iter(team.staff)))
+    return True
+
+
+def _a_flagged_client(clients) -> bool:
+    """Open a client with a flag: a clearance is of one of them."""
+    flagged = next((c for c in clients.clients if c.flags), None)
+    if flagged is not None:
+        clients.show_client(flagged)
+    return flagged is not None
+
+
 @dataclass(frozen=True)
 class Opener:
     name: str
@@ -49,16 +81,22 @@ class Opener:
     action: str  # the binding's action on the screen it is opened from
     shown: str  # a selector of the widget that is laid out last on the new screen
     parent: str | None = None  # the opener whose screen this one is opened from
-    prepare: Callable | None = None  # puts the parent screen where the key acts (not timed)
+    prepare: Callable | None = None  # puts the parent screen where the key acts (not timed); may be async
+    key: str | None = None  # the key, where a widget answers it rather than the screen's binding
 
 
 OPENERS = (
     Opener("booking form (b)", 7, "book('session')", "#buttons"),
     Opener("visit form (v)", 6, "book('visit')", "#buttons"),
     Opener("series planner (S)", 9, "series", "#buttons"),
-    Opener("clients (c)", 8, "clients", "#buttons"),
-    Opener("clients: referral (^r)", 4, "referral", "#buttons", parent="clients (c)", prepare=_a_client),
-    Opener("staff & rooms (T)", 10, "team", "#buttons"),
+    Opener("clients (c)", 11, "clients", "#buttons"),
+    Opener("clients: referral (^r)", 5, "referral", "#buttons", parent="clients (c)", prepare=_a_client),
+    Opener("clients: clearance (^l)", 4, "clearance", "#buttons", parent="clients (c)", prepare=_a_flagged_client),
+    Opener("clients: note (⏎)", 6, "", "#buttons", parent="clients (c)", prepare=_a_noted_visit, key="enter"),
+    Opener("staff & rooms (T)", 8, "team", "#buttons"),
+    Opener("staff & rooms: time off (^o)", 4, "time_off", "#buttons", parent="staff & rooms (T)",
+           prepare=_a_staff_member),
+    Opener("staff & rooms: closures (^l)", 4, "closures", "#buttons", parent="staff & rooms (T)"),
     Opener("waitlist (W)", 1, "waitlist", "#entries"),
     Opener("waitlist: add (a)", 7, "add", "#buttons", parent="waitlist (W)"),
     Opener("day sheet (D)", 1, "day_sheet", "#row-info"),
@@ -164,7 +202,10 @@ def main(argv: list[str]) -> int:
                         *_, opened = await time_open(pilot, _binding_key(app.screen, parent.action), parent.shown)
                         parents.append(opened)
                         await quiet(pilot)
-                        if o.prepare is not None and not o.prepare(opened):
+                        ready = o.prepare(opened) if o.prepare is not None else True
+                        if asyncio.iscoroutine(ready):
+                            ready = await ready
+                        if not ready:
                             raise SystemExit(f"{o.name}: nothing on {parent.name} to open it on")
                         await quiet(pilot)
                     bare_fields["n"] = o.fields
@@ -172,7 +213,7 @@ def main(argv: list[str]) -> int:
                     results[o.name]["bare_ms"].append(ms)
                     results[o.name]["bare_cpu_ms"].append(cpu)
                     await close(pilot, bare)
-                    ms, cpu, screen = await time_open(pilot, _binding_key(app.screen, o.action), o.shown)
+                    ms, cpu, screen = await time_open(pilot, o.key or _binding_key(app.screen, o.action), o.shown)
                     results[o.name]["ms"].append(ms)
                     results[o.name]["cpu_ms"].append(cpu)
                     await close(pilot, screen)

@@ -92,3 +92,10 @@ async def cursor_to(pilot, column_name: str, hhmm: str) -> None:
 def notices(app) -> str:
     """Every notification shown so far, one per line (toasts may cover each other on screen)."""
     return "\n".join(n.message for n in app._notifications)
+
+
+def region_text(app, selector: str) -> str:
+    """The rendered text inside a widget's box (a dialog, a pane) as one line: what wraps reads on."""
+    region = app.screen.query_one(selector).region
+    rows = screen_text(app).splitlines()[region.y:region.bottom]
+    return " ".join(" ".join(row[region.x + 1:region.right - 1] for row in rows).split())

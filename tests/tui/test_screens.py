@@ -17,6 +17,8 @@ async def test_clients_search_edit_and_add_with_a_referral(practice):
         await settle(pilot)
         screen = app.screen
         assert screen.client.name == "Ben Flag"
+        assert "Ben Flag · self-pay" in screen_text(app)  # the record first; ^e opens the form
+        await press(pilot, "ctrl+e")
         assert screen.query_one("#name").value == "Ben Flag"
         assert list(screen.query_one("#flags").selected) == ["osteoporosis"]
         screen.query_one("#phone").value = "555-0199"
@@ -38,7 +40,7 @@ async def test_clients_search_edit_and_add_with_a_referral(practice):
         await settle(pilot)
         assert app.screen is screen
         assert [r.visits for r in practice.referrals("Eve")] == [6]
-        assert "6 of 6 visits left" in str(screen.query_one("#heading").render())
+        assert "Referral ✔ active · 0 of 6 visits used, 6 left" in screen_text(app)
         assert "✔ referral added for Eve Insured: 6 visits until 2027-01-15" in str(screen.query_one("#message").render())
         assert form is not screen
 
@@ -54,6 +56,9 @@ async def test_a_refused_client_save_keeps_the_typing(practice):
         await press(pilot, "ctrl+s")  # no name
         assert "a client needs a name" in screen_text(app)
         assert screen.query_one("#phone").value == "555-0100"
+        await press(pilot, "escape")  # once over unsaved typing: said, and the typing stays
+        assert "⚠ not saved: ^s saves, Esc again leaves it" in screen_text(app)
+        assert app.screen is screen and screen.query_one("#phone").value == "555-0100"
         await press(pilot, "escape")
         assert app.screen is app.screen_stack[0]
 
@@ -73,13 +78,15 @@ async def test_staff_hours_certifications_time_off_and_rooms(practice):
         await press(pilot, "ctrl+s")
         maya = next(s for s in practice.staff() if s.name == "Maya")
         assert "myofascial" in maya.modalities and maya.hours.describe().startswith("mon 10:00-18:00")
-        screen.query_one("#off-from").value = "2026-11-27 00:00"
-        screen.query_one("#off-to").value = "2026-11-28 00:00"
-        screen.query_one("#off-reason").value = "course"
-        screen.query_one("#off-reason").focus()
-        await press(pilot, "enter")
+        await press(pilot, "ctrl+o")  # time off in a dialog of its own
+        dialog = app.screen
+        dialog.query_one("#off-from").value = "2026-11-27 00:00"
+        dialog.query_one("#off-to").value = "2026-11-28 00:00"
+        dialog.query_one("#off-reason").value = "course"
+        dialog.query_one("#off-reason").focus()
+        await press(pilot, "enter", "escape")
         assert [t.reason for t in next(s for s in practice.staff() if s.name == "Maya").time_off] == ["course"]
-        assert "Off Fri 2026-11-27 00:00" in str(screen.query_one("#time-off").render())
+        assert "Off Fri 27 Nov 00:00 to Sat 28 Nov 00:00: course" in str(screen.query_one("#time-off").render())
 
         screen.open("+room")
         screen.query_one("#name").focus()

@@ -11,7 +11,8 @@ from pathlib import Path
 from tests.conftest import NOW
 from tui_scheduler.core.model import Kind, Status
 
-from .conftest import MONDAY, app_for, cursor_to, grid, notices, pilot_test, press, screen_text, settle, until
+from .conftest import (MONDAY, app_for, cursor_to, grid, notices, pilot_test, press, region_text, screen_text, settle,
+                       until)
 
 TUESDAY = "2026-11-24"
 
@@ -76,11 +77,11 @@ async def test_the_client_screen_lists_referrals_with_visits_used_and_left(pract
         await settle(pilot)
         await press(pilot, "c")
         await pilot.press(*"cara", "enter")
-        await settle(pilot)
-        text = str(app.screen.query_one("#heading").render())
-        assert "expired · 0 used, 4 of 4 visits left · 2026-10-01 to 2026-11-20" in text
+        await press(pilot, "end")  # the record's last lines: contact and referrals
+        text = region_text(app, "#record")
+        assert "Referral expired · 0 of 4 visits used, 4 left · 2026-10-01 to 2026-11-20" in text
         # her spot work on Monday uses one visit of the referral still valid
-        assert "active · 1 used, 5 of 6 visits left · 2026-11-01 to 2027-01-15 · Dr. Chen · neck" in text
+        assert "Referral ✔ active · 1 of 6 visits used, 5 left · 2026-11-01 to 2027-01-15 · Dr. Chen · neck" in text
 
 
 @pilot_test

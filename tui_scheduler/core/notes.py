@@ -64,12 +64,13 @@ class Note:
         return cls(id=d["id"], client_id=d["client_id"], versions=versions)
 
 
-def may_note(appt: Appointment, now: datetime) -> None:
-    """A note records treatment given: from the start of the appointment, unless it never took place."""
+def may_note(appt: Appointment, now: datetime, label: str) -> None:
+    """A note records treatment given: from the start of the appointment, unless it never took place.
+    `label` names the appointment for a person ("Keiko Tanaka's session Thu 26 Nov 13:00")."""
     if appt.status in (Status.CANCELLED, Status.NO_SHOW):
-        raise Refused(f"{appt.id} is {appt.status}: a note records treatment given")
+        raise Refused(f"{label} is {appt.status}: a note records treatment given")
     if appt.status == Status.BOOKED and now < appt.start:
-        raise Refused(f"{appt.id} has not started yet: write its note once the client is here")
+        raise Refused(f"{label} has not started yet: write its note once the client is here")
 
 
 def clean_sections(changes: dict[str, str | None]) -> dict[str, str]:
@@ -91,13 +92,13 @@ def clean_sections(changes: dict[str, str | None]) -> dict[str, str]:
     return out
 
 
-def amend(note: Note | None, appt: Appointment, changes: dict[str, str], by: str, at: datetime) -> Note:
+def amend(note: Note | None, appt: Appointment, changes: dict[str, str], by: str, at: datetime, label: str) -> Note:
     """The note with a new signed version holding `changes` over the last one (or the first version)."""
     last = note.current if note else None
     base = last.sections() if last else dict.fromkeys(SECTIONS, "")
     merged = {**base, **changes}
     if last is not None and merged == base:
-        raise Refused(f"the note of {appt.id} already says that: nothing to sign")
+        raise Refused(f"the note of {label} already says that: nothing to sign")
     if last is None and not any(merged.values()):
         raise Refused("an empty note: give at least one section (subjective, objective, assessment, plan, "
                       "areas, pressure)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from ..core import billing, clock, notes
+from ..core.errors import Refused
 from ..core.model import Appointment, Kind, Status
 from ..core.notes import SECTIONS, Note
 from .context import Area
@@ -30,15 +31,26 @@ class ClinicalRecord(Area):
         with self.ctx.write() as desk:
             appt = desk.appointment(appt_id)
             now = self.now()
-            notes.may_note(appt, now)
+            notes.may_note(appt, now, desk.label(appt))
             before = desk.notes.get(appt.id)
-            note = notes.amend(before, appt, changes, desk.tx.user, now)
+            note = notes.amend(before, appt, changes, desk.tx.user, now, desk.label(appt))
             desk.notes.put(note)
             was = before.current.sections() if before else dict.fromkeys(SECTIONS, "")
             changed = [k for k, v in note.current.sections().items() if v != was[k]]
             desk.tx.audit("note", id=appt.id, client=appt.client_id, version=len(note.versions),
                           sections=changed)
             return note
+
+    def note_refusal(self, appt_id: str) -> str:
+        """Why a note cannot be signed for the appointment now ("... has not started yet: ..."), or ''
+        when it can: for an editor to say before anything is typed."""
+        with self.ctx.read() as desk:
+            appt = desk.appointment(appt_id)
+            try:
+                notes.may_note(appt, self.now(), desk.label(appt))
+            except Refused as exc:
+                return exc.reason
+        return ""
 
     def note_of(self, appt_id: str) -> dict | None:
         """The appointment's note as a row (see `client_notes`), or None when it has none."""

@@ -80,8 +80,8 @@ class TimeAway(Area):
             for person in desk.staff.all():
                 off = next((t for t in person.time_off if t.id == (time_off_id or "").strip()), None)
                 if off and off.source:
-                    raise Refused(f"{person.name}'s time off {off.id} comes from their own calendar: remove the "
-                                  f"event there, and the next sync takes it away here")
+                    raise Refused(f"{person.name}'s time off {_span(off, desk.tz)} comes from their own calendar: "
+                                  f"remove the event there, and the next sync takes it away here")
                 if off:
                     person = replace(person, time_off=tuple(t for t in person.time_off if t.id != off.id))
                     desk.staff.put(person)

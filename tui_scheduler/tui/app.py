@@ -130,11 +130,12 @@ class SchedulerApp(App):
                         timeout=10)
 
     def action_show_help(self) -> None:
-        """Every key, over the calendar; the same key (as the keymap has it) or Esc closes it again."""
+        """Every key of the calendar, or of the screen in front when it lists its own; the same key (as the
+        keymap has it) or Esc closes it again."""
         from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.calendar))
+            self.push_screen(HelpScreen(self.screen if hasattr(self.screen, "KEYS_HELP") else self.calendar))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every binding of the calendar is in the command palette too, under its own name, and so are

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import NeedsOverride, Refused, SchedulerError
-from ...core.model import FLAGS, MODALITIES, Appointment, Client, RoomKind, Staff
+from ...core.model import Appointment, Client, RoomKind, Staff
 from ...core.rules import Problem
 from ...services import Scheduler
 from .fields import ButtonBar, Choice, TextField
@@ -36,6 +36,7 @@ SHOWN_SLOTS = 8
 # What keeps a person from a slot, in the desk's words, from the rules' problem codes: first what is
 # about the person, then about the room and the client.
 STANDS_IN_THE_WAY = (
+    ("practice closed", {"closed"}),
     ("off", {"hours", "time-off"}),
     ("busy", {"staff-busy"}),
     ("not certified", {"certification", "role", "modality"}),
@@ -67,12 +68,21 @@ def availability(problems: list[Problem]) -> str:
     return ("✖ " if any(not p.soft for p in problems) else "⚠ ") + ", ".join(words)
 
 
-def client_info(scheduler: Scheduler, client: Client, start: str | None = None) -> str:
-    """What the desk must see before confirming: contraindication flags, payer, referral standing, and
-    (given a session's start) which authorized visit this booking would be."""
+def client_info(scheduler: Scheduler, client: Client, start: str | None = None, attendance: str = "") -> str:
+    """What the desk must see before confirming: contraindication flags (with the clearance on file that
+    covers each on the day), missed appointments, payer, referral standing, and (given a session's start)
+    which authorized visit this booking would be. `attendance`: the client's missed appointments, as
+    `attendance_line` says them."""
     parts = [f"[b]{plain(client.name)}[/b] · {client.payer}" + (f" · {client.pressure} pressure" if client.pressure else "")]
     if client.flags:
-        parts.append("[$warning]⚠ " + "; ".join(FLAGS.get(f, f) for f in client.flags) + "[/]")
+        try:
+            flags = scheduler.flag_clearances(client.id, start or scheduler.now())
+        except SchedulerError:  # a start still being typed: as today
+            flags = scheduler.flag_clearances(client.id, scheduler.now())
+        parts += [f"✔ {plain(f['label'])}: {plain(f['cleared'])}" if f["cleared"] else f"[$warning]⚠ {plain(f['label'])}[/]"
+                  for f in flags]
+    if attendance:
+        parts.append(attendance)
     if client.needs_referral:
         try:
             note = scheduler.referral_note_for(client.id, start) if start else ""
@@ -87,6 +97,12 @@ def client_info(scheduler: Scheduler, client: Client, start: str | None = None) 
         else:
             parts.append("[$warning]⚠ no valid referral[/]")
     return "\n".join(parts)
+
+
+def attendance_line(scheduler: Scheduler, client: Client) -> str:
+    """'⚠ 2 no-shows, 1 late cancel in 12 months' (a year of appointments read: once per chosen client)."""
+    attendance = scheduler.client_attendance(client.id)
+    return f"[$warning]⚠ {attendance.text}[/]" if attendance.missed else attendance.text
 
 
 def verdict_lines(problems: list[Problem]) -> str:
@@ -134,6 +150,7 @@ class BookingScreen(Dialog):
         self.modality = "swedish"
         self.minutes = 60 if kind == "session" else 30
         self._asked = 0  # the form's state the last verdict was asked for
+        self._attendance: dict[str, str] = {}  # client id -> attendance_line, read once per client
 
     def compose(self) -> ComposeResult:
         session = self.kind == "session"
@@ -143,6 +160,7 @@ class BookingScreen(Dialog):
         if not any(r.id == self.room for r in rooms):
             self.room = rooms[0].id if rooms else None
         self.therapists = [s for s in self.scheduler.staff() if s.active and s.is_therapist]
+        modalities = self.scheduler.modalities() if session else ()  # the practice's own list
         if session and self.person:
             chosen = next((s for s in self.therapists if s.id == self.person), None)
             if chosen is not None and chosen.modalities:
@@ -154,7 +172,7 @@ class BookingScreen(Dialog):
                 yield OptionList(id="matches")
                 yield TextField("Start", self.start_text, id="start")
                 if session:
-                    yield Choice("Modality", [(m, m) for m in MODALITIES], self.modality, id="modality")
+                    yield Choice("Modality", [(m, m) for m in modalities], self.modality, id="modality")
                 yield Choice("Minutes", [(str(m), m) for m in (SESSION_MINUTES if session else VISIT_MINUTES)],
                              self.minutes, id="minutes")
                 yield Choice("Therapist" if session else "Provider", [], prompt="…", id="staff")
@@ -273,7 +291,10 @@ class BookingScreen(Dialog):
         who = "therapist" if session else "provider"
         try:
             if client is not None:
-                verdict.info = client_info(sched, client, request["start"] if session else None)
+                if client.id not in self._attendance:
+                    self._attendance[client.id] = attendance_line(sched, client)
+                verdict.info = client_info(sched, client, request["start"] if session else None,
+                                           self._attendance[client.id])
             if staff_too and request["room"]:
                 found = sched.staff_for_slot(request["start"], request["minutes"], request["room"], kind=self.kind,
                                              modality=request.get("modality"), client=request["client"])

@@ -1,4 +1,5 @@
-"""Every key of the calendar, grouped as the front desk works, over the calendar (never beside it).
+"""Every key of the calendar, grouped as the front desk works, over the calendar (never beside it); on a
+screen that lists its own keys (a `KEYS_HELP` of two columns, as LEFT and RIGHT here), that screen's keys.
 
 `?` (or F1) opens it and closes it again, Esc closes it. Keys are shown as the user's keymap has them.
 """
@@ -80,8 +81,8 @@ class HelpScreen(ModalScreen):
         with Vertical(id="help", classes="dialog wide"):
             yield Static(Text("Keys", style="bold"))
             with Horizontal(id="help-columns"):
-                yield Static(_column(LEFT, keys))
-                yield Static(_column(RIGHT, keys))
+                for column in getattr(self.calendar, "KEYS_HELP", (LEFT, RIGHT)):
+                    yield Static(_column(column, keys))
 
     def action_close(self) -> None:
         self.dismiss()

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from ...core import clock
 from ...core.errors import SchedulerError
-from ...core.model import MODALITIES, Appointment, Room, Staff
+from ...core.model import Appointment, Room, Staff
 from ...core.rules import Problem
 from .fields import Choice
 
@@ -88,8 +88,8 @@ class FilterScreen(Dialog):
                          self.filters.therapist, id="therapist")
             yield Choice("Room", [("any room", None), *((r.name, r.id) for r in self.rooms)], self.filters.room,
                          id="room")
-            yield Choice("Modality", [("any modality", None), *((m, m) for m in MODALITIES)], self.filters.modality,
-                         id="modality")
+            yield Choice("Modality", [("any modality", None), *((m, m) for m in self.app.scheduler.modalities())],
+                         self.filters.modality, id="modality")
             with Horizontal(classes="buttons"):
                 yield Button("Apply ^s", id="apply", variant="primary", compact=True)
                 yield Button("Show all", id="clear", compact=True)

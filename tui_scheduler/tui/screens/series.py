@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import NeedsOverride, Refused, SchedulerError
-from ...core.model import MODALITIES, Client, RoomKind
+from ...core.model import Client, RoomKind
 from ...services import Scheduler
 from ...services.treatment import PlanItem
 from ..widgets.keyline import KeyLine
@@ -63,7 +63,7 @@ class SeriesScreen(Live, Screen):
             with Vertical():
                 yield Choice("Therapist", [(s.name, s.id) for s in therapists], p["therapist"], id="therapist")
                 yield Choice("Room", [(r.name, r.id) for r in rooms], p["room"], id="room")
-                yield Choice("Modality", [(m, m) for m in MODALITIES], modality, id="modality")
+                yield Choice("Modality", [(m, m) for m in sched.modalities()], modality, id="modality")
                 yield Choice("Minutes", [(str(m), m) for m in SESSION_MINUTES], p["minutes"], id="minutes")
         yield TextField("Override", placeholder="reason, only for ⚠ warnings", id="override")
         yield Static("[dim]Nothing is booked until the plan is confirmed with ^s.[/dim]", id="message",

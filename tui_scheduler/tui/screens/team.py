@@ -1,4 +1,5 @@
-"""Staff and rooms: add and edit, working hours, time off, certifications."""
+"""Staff and rooms: add and edit, working hours, certifications, NPI and licence; a staff member's time
+off (^o) and the practice's closures (^l) in dialogs of their own (screens/away.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import SchedulerError
-from ...core.model import MODALITIES, Role, Room, RoomKind, Staff
+from ...core.model import Role, Room, RoomKind, Staff
 from ...services import Scheduler
-from ..widgets.keyline import KeyLine
+from ..widgets.keyline import Hint, KeyLine
+from .away import ClosuresScreen, TimeOffScreen, span
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
 from .prompts import plain
@@ -30,7 +32,21 @@ class TeamScreen(Live, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Calendar", id="team.close"),
         Binding("ctrl+s", "save", "Save", id="team.save"),
+        Binding("ctrl+o", "time_off", "Time off", id="team.time_off",
+                tooltip="The open staff member's time off: list, add (asks when it strands bookings), remove"),
+        Binding("ctrl+l", "closures", "Closures", id="team.closures",
+                tooltip="The practice's closed days: list, add (asks when they strand bookings), remove"),
     ]
+    # this screen's keys in help: (heading, [(binding ids, what it does)]), two columns
+    KEYS_HELP = (
+        [("Staff & rooms", [
+            (("team.close",), "back to the calendar"),
+            (("team.save",), "save the one open"),
+            (("team.time_off",), "time off of the one open"),
+            (("team.closures",), "the practice's closures"),
+        ])],
+        [("Anywhere", [(("app.keys",), "this help (Esc closes it)")])],
+    )
 
     def __init__(self, scheduler: Scheduler):
         super().__init__()
@@ -54,12 +70,11 @@ class TeamScreen(Live, Screen):
                                  classes="staff")
                     yield TextField("Hours", placeholder="mon-fri 09:00-17:00; sat 09:00-14:00", id="hours",
                                     classes="staff")
-                    yield Checks([(m, m) for m in MODALITIES], id="modalities", title="Certified in (therapists):",
-                                 classes="staff")
-                    yield Static("[b]New time off:[/b]", id="time-off", classes="info staff")
-                    yield TextField("From", placeholder="YYYY-MM-DD HH:MM", id="off-from", classes="staff")
-                    yield TextField("To", placeholder="YYYY-MM-DD HH:MM", id="off-to", classes="staff")
-                    yield TextField("Reason", id="off-reason", classes="staff")
+                    yield TextField("NPI", placeholder="10 digits (for a superbill)", id="npi", classes="staff")
+                    yield TextField("Licence", placeholder="e.g. LMT 12345", id="license", classes="staff")
+                    yield Checks([(m, m) for m in self.scheduler.modalities()], id="modalities",
+                                 title="Certified in (therapists):", classes="staff")
+                    yield Static(id="time-off", classes="info staff")
                     kind = Choice("Kind", [(k.value, k.value) for k in RoomKind], RoomKind.MASSAGE.value, id="kind")
                     kind.display = False  # the form opens on a new staff member
                     yield kind
@@ -72,6 +87,8 @@ class TeamScreen(Live, Screen):
     def on_mount(self) -> None:
         self.reload()
         self.query_one("#people", OptionList).focus()
+        self.query_one(KeyLine).show((Hint(("team.save",), "Save"), Hint(("team.time_off",), "Time off"),
+                                      Hint(("team.closures",), "Closures")), (Hint(("team.close",), "Calendar"),))
 
     def on_data_changed(self, changed: bool) -> None:
         if changed:
@@ -106,7 +123,8 @@ class TeamScreen(Live, Screen):
             widget.display = not is_room
         self.query_one("#kind").display = is_room
         self.query_one(ButtonBar).set_buttons(("Save ^s", "save"),
-                                              *([("Add time off", "add-time-off")] if person is not None else []))
+                                              *([("Time off ^o", "time-off")] if person is not None else []),
+                                              ("Closures ^l", "closures"))
         heading = (person.name if person else room.name if room else
                    "New room" if is_room else "New staff member")
         self.query_one("#heading", Static).update(f"[b]{heading}[/b]")
@@ -126,10 +144,15 @@ class TeamScreen(Live, Screen):
         for m in person.modalities if person else ():
             mods.select(m)
         self.query_one("#kind", Choice).value = room.kind.value if room else RoomKind.MASSAGE.value
-        off = [f"Off {clock.describe(t.start, self.tz)} to {clock.describe(t.end, self.tz)}"
-               + (f": {t.reason}" if t.reason else "") for t in (person.time_off if person else ())]
-        self.query_one("#time-off", Static).update("\n".join([*(off or ["No time off."] if person else []),
-                                                              "[b]New time off:[/b]"]))
+        self.query_one("#npi", Input).value = person.npi if person else ""
+        self.query_one("#license", Input).value = person.license if person else ""
+        now = self.scheduler.now()
+        ahead = [t for t in (person.time_off if person else ()) if t.end > now]
+        off = [f"Off {span(t.start.astimezone(self.tz), t.end.astimezone(self.tz))}"
+               + (f": {plain(t.reason)}" if t.reason else "") + (" (their own calendar)" if t.source else "")
+               for t in sorted(ahead, key=lambda t: t.start)]
+        self.query_one("#time-off", Static).update(
+            "\n".join(off + ["[dim]^o lists, adds and removes time off[/dim]"]) if person else "")
         self.query_one("#message", Static).update("")
 
     def _say(self, text: str) -> None:
@@ -144,8 +167,10 @@ class TeamScreen(Live, Screen):
         modalities = list(self.query_one("#modalities", Checks).selected)
         kind = str(self.query_one("#kind", Choice).value)
         try:
+            npi, license = self.query_one("#npi", Input).value, self.query_one("#license", Input).value
             if ident == NEW_STAFF:
-                saved = sched.add_staff(name, str(self.query_one("#role", Choice).value), modalities, hours)
+                saved = sched.add_staff(name, str(self.query_one("#role", Choice).value), modalities, hours,
+                                        npi=npi, license=license)
             elif ident == NEW_ROOM:
                 saved = sched.add_room(name, kind)
             elif ident in self.rooms:
@@ -153,7 +178,7 @@ class TeamScreen(Live, Screen):
             else:
                 person = self.staff[ident]
                 saved = sched.update_staff(ident, modalities=modalities if person.is_therapist else None,
-                                           hours=hours, active=active)
+                                           hours=hours, active=active, npi=npi, license=license)
         except SchedulerError as exc:
             what = self.staff.get(ident) or self.rooms.get(ident)
             self._say(f"[$error]✖ {what.name + ': ' if what else ''}{plain(exc.reason)}[/] (nothing saved; your typing is kept)")
@@ -162,31 +187,24 @@ class TeamScreen(Live, Screen):
         self.open(saved.id)
         self._say(f"[$success]✔ saved {saved.name}[/]")
 
-    def add_time_off(self) -> None:
+    def action_time_off(self) -> None:
         person = self.staff.get(self.chosen)
         if person is None:
-            self._say("[$error]✖ time off is for a staff member: open one first[/]")
+            self._say("[$error]✖ time off is a staff member's: open one from the list first[/]")
             return
-        try:
-            saved = self.scheduler.add_time_off(self.chosen, self.query_one("#off-from", Input).value,
-                                                self.query_one("#off-to", Input).value,
-                                                self.query_one("#off-reason", Input).value)
-        except SchedulerError as exc:
-            self._say(f"[$error]✖ time off for {person.name}: {plain(exc.reason)}[/] (nothing saved)")
-            return
-        for name in ("off-from", "off-to", "off-reason"):
-            self.query_one(f"#{name}", Input).value = ""
+        self.app.push_screen(TimeOffScreen(self.scheduler, person), lambda _: self._refresh())
+
+    def action_closures(self) -> None:
+        self.app.push_screen(ClosuresScreen(self.scheduler), lambda _: self._refresh())
+
+    def _refresh(self) -> None:
+        """Back from a dialog: what changed there, on the form that was open."""
         self.reload()
-        self.open(self.chosen)
-        off = saved.time_off[-1] if saved.time_off else None
-        when = f": {clock.describe(off.start, self.tz)} to {clock.describe(off.end, self.tz)}" if off else ""
-        self._say(f"[$success]✔ time off added for {saved.name}{when}[/]")
+        if self.chosen in self.staff or self.chosen in self.rooms:
+            self.open(self.chosen)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id.startswith("off-"):
-            self.add_time_off()
-        else:
-            self.action_save()
+        self.action_save()
 
     def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
-        {"save": self.action_save, "add-time-off": self.add_time_off}[event.name]()
+        {"save": self.action_save, "time-off": self.action_time_off, "closures": self.action_closures}[event.name]()

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import NeedsOverride, SchedulerError
-from ...core.model import MODALITIES, Client, WaitEntry
+from ...core.model import Client, WaitEntry
 from ...services import Scheduler
 from ..widgets.keyline import KeyLine
 from .booking import SESSION_MINUTES
@@ -174,7 +174,7 @@ class WaitEntryScreen(Dialog):
             with VerticalScroll(classes="form-body"):
                 yield Choice("Client", prompt="…", id="client")
                 yield Choice("Minutes", [(str(m), m) for m in SESSION_MINUTES], 60, id="minutes")
-                yield Choice("Modality", [("any", None), *((m, m) for m in MODALITIES)], id="modality")
+                yield Choice("Modality", [("any", None), *((m, m) for m in self.scheduler.modalities())], id="modality")
                 yield Choice("Therapist", [("anyone", None), *((s.name, s.id) for s in therapists)], id="therapist")
                 yield TextField("From", self.today.isoformat(), placeholder="YYYY-MM-DD", id="first")
                 yield TextField("To", (self.today + timedelta(days=14)).isoformat(), placeholder="YYYY-MM-DD",
