@@ -430,3 +430,11 @@ def test_export_never_replaces_a_symlink_or_a_device(cli, data, tmp_path):
     after = os.stat(null)
     assert stat.S_ISCHR(after.st_mode) and (after.st_rdev, after.st_ino) == (before.st_rdev, before.st_ino)
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_feed_token_can_always_be_given_on_the_command_line(sched, monkeypatch):
+    import secrets
+
+    made = iter(["-starts-with-a-dash" + "x" * 24, "Astarts-with-a-letter" + "x" * 22])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(made))
+    assert sched.new_feed("practice").token.startswith("A")

@@ -19,6 +19,15 @@ from .context import Area
 from .desk import Desk
 
 
+def _new_token() -> str:
+    """A feed's password: 256 random bits in URL-safe letters, never starting with '-' (a command line would
+    read `feeds revoke -x...` as an option)."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if token[0] != "-":
+            return token
+
+
 def _target(desk: Desk, scope: str, name: str | None) -> tuple[str, str]:
     if scope == "therapist":
         person = desk.find(desk.staff, name, "staff member")
@@ -59,7 +68,7 @@ class Feeds(Area):
         past, future = check_days(past_days, "--past-days"), check_days(future_days, "--future-days")
         with self.ctx.write() as desk:
             target_id, target = _target(desk, scope, name)
-            feed = Feed(scope, target_id, target, full_names, past, future, token=secrets.token_urlsafe(32),
+            feed = Feed(scope, target_id, target, full_names, past, future, token=_new_token(),
                         id=desk.feeds.new_id("feed"), created=iso(self.now()))
             desk.feeds.put(feed)
             # the token is a password: the audit log, readable by the whole front desk, names the feed's id
