@@ -251,6 +251,17 @@ def _book(book, problems_for, **request):
     return book(**request, override="demo: cleared with the prescriber" if problems else None)
 
 
+@contextmanager
+def _as_of(sched: Scheduler, moment):
+    """The demo's history is written today; a change a client made earlier is made on the clock of then."""
+    real = sched.ctx.clock
+    sched.ctx.clock = lambda: moment
+    try:
+        yield
+    finally:
+        sched.ctx.clock = real
+
+
 def _settle_the_past(sched: Scheduler, rng: random.Random, now, today, tz) -> None:
     """Past appointments were fulfilled (a few no-shows and cancellations); today's early ones arrived."""
     lo, _ = clock.day_span(today - timedelta(days=7), tz)
@@ -261,7 +272,8 @@ def _settle_the_past(sched: Scheduler, rng: random.Random, now, today, tz) -> No
         roll = rng.random()
         if appt.end <= now:
             if roll < 0.05:
-                sched.cancel(appt.id, "client called to cancel")
+                with _as_of(sched, appt.start - timedelta(days=2)):  # called two days ahead: not a late cancel
+                    sched.cancel(appt.id, "client called to cancel")
             elif roll < 0.1:
                 sched.set_status(appt.id, "no-show")
             else:
