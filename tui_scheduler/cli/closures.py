@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 from ..core import clock
-from ..core.errors import StrandsBookings
 from ..services import Scheduler
-from .common import group, listing, print_appointments
+from .common import group, listing, over_bookings
 
 
 def add_commands(sub, groups: dict) -> None:
@@ -34,15 +31,7 @@ def _today(sched: Scheduler):
 
 
 def add(args, sched: Scheduler) -> int:
-    try:
-        hits = sched.closure_hits(args.first, args.last)
-        closure = sched.add_closure(args.first, args.last, args.reason, override=args.override)
-    except StrandsBookings as exc:
-        print_appointments(sched, exc.appointments, False)
-        print(f"tui-scheduler: {exc.reason} (add --override)", file=sys.stderr)
-        return exc.exit_code
-    if hits:
-        print_appointments(sched, hits, False)
-        print(f"closed anyway: these {len(hits)} appointments must be moved or cancelled", file=sys.stderr)
-    print(closure.id)
-    return 0
+    return over_bookings(sched, lambda: sched.closure_hits(args.first, args.last),
+                         lambda: sched.add_closure(args.first, args.last, args.reason, override=args.override),
+                         "closed anyway: these {} appointments must be moved or cancelled",
+                         then=lambda closure: print(closure.id))

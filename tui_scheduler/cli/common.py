@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 
 from .. import paths
-from ..core.errors import BadInput, DataFolderError, SchedulerError
+from ..core.errors import BadInput, DataFolderError, SchedulerError, StrandsBookings
 from ..services import Scheduler
 
 
@@ -92,6 +92,24 @@ def print_booked(sched: Scheduler, appt, as_json: bool, judged: bool = False) ->
         for line in (note, cleared):
             if line:
                 print(line, file=sys.stderr)
+    return 0
+
+
+def over_bookings(sched: Scheduler, hits, add, taken: str, then=lambda added: None) -> int:
+    """Time off or a closure: over booked appointments it is refused, listing them (exit 1), unless the
+    person said --override; then it is taken, the appointments are listed to be moved, and `then` says
+    what was added."""
+    try:
+        found = hits()
+        added = add()
+    except StrandsBookings as exc:
+        print_appointments(sched, exc.appointments, False)
+        print(f"tui-scheduler: {exc.reason} (add --override)", file=sys.stderr)
+        return exc.exit_code
+    if found:
+        print_appointments(sched, found, False)
+        print(taken.format(len(found)), file=sys.stderr)
+    then(added)
     return 0
 
 

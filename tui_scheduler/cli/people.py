@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sys
-
 from ..core import clock
-from ..core.errors import StrandsBookings
 from ..core.model import Payer, Role, RoomKind
 from ..core.reminders import REMIND_BY
 from ..services import Scheduler
-from .common import group, listing, print_appointments
+from .common import group, listing, over_bookings
 
 
 def add_commands(sub, groups: dict) -> None:
@@ -138,17 +135,9 @@ def _time_or_day(text: str, end: bool) -> str:
 def time_off(args, sched: Scheduler) -> int:
     """Over booked appointments: lists them, and takes the time off only with --override (exit 1 without)."""
     start, end = _time_or_day(args.start, False), _time_or_day(args.end, True)
-    try:
-        hits = sched.time_off_hits(args.name, start, end)
-        sched.add_time_off(args.name, start, end, args.reason, override=args.override)
-    except StrandsBookings as exc:
-        print_appointments(sched, exc.appointments, False)
-        print(f"tui-scheduler: {exc.reason} (add --override)", file=sys.stderr)
-        return exc.exit_code
-    if hits:
-        print_appointments(sched, hits, False)
-        print(f"time off taken: these {len(hits)} appointments stay flagged until they are moved", file=sys.stderr)
-    return 0
+    return over_bookings(sched, lambda: sched.time_off_hits(args.name, start, end),
+                         lambda: sched.add_time_off(args.name, start, end, args.reason, override=args.override),
+                         "time off taken: these {} appointments stay flagged until they are moved")
 
 
 def time_off_list(args, sched: Scheduler) -> int:
