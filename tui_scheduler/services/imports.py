@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 
 from ..core.errors import BadInput, Refused
@@ -32,8 +32,6 @@ _HEADER = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
 _PAYER = {"": "self-pay", "self": "self-pay", "selfpay": "self-pay", "cash": "self-pay", "hsa": "hsa-fsa",
           "fsa": "hsa-fsa", "fsa-hsa": "hsa-fsa"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# the client record keeps a date of birth once the clinical record's work has added it
-_KEEPS_DOB = "dob" in {f.name for f in fields(Client)}
 
 
 @dataclass(frozen=True)
@@ -118,8 +116,6 @@ def _client_fields(cells: dict[str, str]) -> dict:
     out = {"name": name, "payer": _PAYER.get(payer, payer), "flags": flags, "phone": phone, "email": email}
     dob = _birth_date(cells.get("dob", ""))
     if dob is not None:
-        if not _KEEPS_DOB:
-            raise BadInput("a date of birth cannot be kept by this version yet: leave the column empty")
         out["dob"] = dob
     return out
 
