@@ -8,7 +8,7 @@ import json
 
 from tui_scheduler.core.model import Status
 
-from .conftest import MONDAY, app_for, cursor_to, grid, pilot_test, press, screen_text, settle
+from .conftest import MONDAY, app_for, cursor_to, grid, pilot_test, press, screen_text, settle, until
 
 SIZES = ((80, 24), (160, 50))
 
@@ -67,6 +67,27 @@ async def test_the_key_line_shows_what_can_be_done_where_the_cursor_is(practice)
             await press(pilot, "m", "down")
             keys = key_line(app, size)
             assert "⏎ Move here" in keys and "esc Stop moving" in keys
+
+
+@pilot_test
+async def test_keys_and_buttons_offer_only_the_status_changes_an_appointment_can_take(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "Cedar", "09:00")  # Ann's session, checked in at another desk
+        practice.set_status(grid(app).appointment_at_cursor().id, "arrived")
+        await until(pilot, lambda: grid(app).appointment_at_cursor().status == Status.ARRIVED,
+                    "the check-in seen on the calendar")
+        keys = key_line(app, (80, 24))
+        assert "d Done" in keys and "a Check in" not in keys and "o No-show" not in keys, keys
+        await press(pilot, "enter")
+        text = screen_text(app)
+        assert "d Done" in text and "x Cancel" in text and "m Move" in text
+        assert "a Check in" not in text and "o No-show" not in text
+        said = told(app)
+        await press(pilot, "o")  # the key still answers, with the reason
+        await until(pilot, lambda: said, "a reason for the key")
+        assert "cannot become no-show" in said[-1], said
 
 
 @pilot_test

@@ -17,6 +17,13 @@ NEXT = {
     F: {A},
     N: {B},
 }
+# Cancelling is open until the client has been seen (or was a no-show).
+CANCELLABLE = {B, A}
+
+
+def may_become(was: Status, now: Status) -> bool:
+    """Whether a person may take an appointment from `was` to `now` (what keys and buttons offer)."""
+    return was in CANCELLABLE if now == C else now in NEXT.get(was, ())
 
 
 def spot_follows(was: Status, now: Status, spot: Status) -> Status | None:

@@ -171,7 +171,7 @@ class Booking(Area):
         by = choice(by, CANCELLED_BY, "canceller")
         with self.ctx.write() as desk:
             appt = desk.appointment(appt_id)
-            if appt.status in (Status.CANCELLED, Status.FULFILLED, Status.NO_SHOW):
+            if appt.status not in statuses.CANCELLABLE:
                 raise Refused(f"{desk.label(appt)} is already {appt.status}")
             reason = " ".join(clean_text(reason, "the reason", 500).split())
             late = is_late_cancel(self.now(), appt.start, desk.practice.late_cancel_hours, by)

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from ...core import clock
+from ...core import clock, statuses
 from ...core.errors import NeedsOverride, SchedulerError
 from ...core.model import Appointment, Kind, Room, Staff, Status
 from ...core.policy import is_late_cancel
@@ -418,9 +418,12 @@ class CalendarScreen(Live, Screen):
         if self.moving is not None:
             here = [Hint(("appt.details",), "Move here"), Hint(("appt.stop_moving",), "Stop moving")]
         elif appt is not None:
-            here = [Hint(("appt.arrived",), "Check in"), Hint(("appt.fulfilled",), "Done"),
-                    Hint(("appt.no_show",), "No-show"), Hint(("appt.cancel",), "Cancel"),
-                    Hint(("appt.move",), "Move")]
+            here = [hint for status, hint in ((Status.ARRIVED, Hint(("appt.arrived",), "Check in")),
+                                              (Status.FULFILLED, Hint(("appt.fulfilled",), "Done")),
+                                              (Status.NO_SHOW, Hint(("appt.no_show",), "No-show")),
+                                              (Status.CANCELLED, Hint(("appt.cancel",), "Cancel")))
+                    if statuses.may_become(appt.status, status)]  # the others still say why, when pressed
+            here.append(Hint(("appt.move",), "Move"))
             if appt.kind in (Kind.VISIT, Kind.SPOT):
                 here.append(Hint(("book.spot",), "Spot"))
             if appt.series_id is not None and appt.status == Status.BOOKED:

@@ -21,7 +21,7 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from ...core import clock
+from ...core import clock, statuses
 from ...core.errors import SchedulerError
 from ...core.model import Appointment, Client, Kind, Status
 from ...core.reminders import CANCELLATION, MOVED, REMINDER
@@ -109,6 +109,8 @@ class DetailsScreen(Live, Dialog):
             return a.kind in (Kind.VISIT, Kind.SPOT)
         if button == "confirm":  # spot work is confirmed with its visit
             return a.kind != Kind.SPOT and a.status == Status.BOOKED and not a.confirmed
+        if button in ("arrived", "fulfilled", "no-show", "cancel"):
+            return statuses.may_become(a.status, Status.CANCELLED if button == "cancel" else Status(button))
         return True
 
     def compose(self) -> ComposeResult:
