@@ -88,6 +88,11 @@ async def test_keys_and_buttons_offer_only_the_status_changes_an_appointment_can
         await press(pilot, "o")  # the key still answers, with the reason
         await until(pilot, lambda: said, "a reason for the key")
         assert "cannot become no-show" in said[-1], said
+        practice.cancel(grid(app).appointment_at_cursor().id, "client sick", by="client")
+        await until(pilot, lambda: grid(app).appointment_at_cursor().status == Status.CANCELLED,
+                    "the cancellation seen on the calendar")
+        keys = key_line(app, (80, 24))
+        assert "⏎ Open" in keys and "m Move" not in keys and "x Cancel" not in keys, keys
 
 
 @pilot_test

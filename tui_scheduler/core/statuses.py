@@ -17,8 +17,9 @@ NEXT = {
     F: {A},
     N: {B},
 }
-# Cancelling is open until the client has been seen (or was a no-show).
+# Cancelling is open until the client has been seen (or was a no-show); so is moving.
 CANCELLABLE = {B, A}
+MOVABLE = CANCELLABLE
 
 
 def may_become(was: Status, now: Status) -> bool:

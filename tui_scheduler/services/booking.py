@@ -133,7 +133,7 @@ class Booking(Area):
         """Move to a new start, keeping the length; a visit takes its spot work along."""
         with self.ctx.write() as desk:
             appt = desk.appointment(appt_id)
-            if not appt.holds_time or appt.status == Status.FULFILLED:
+            if appt.status not in statuses.MOVABLE:
                 raise Refused(f"{desk.label(appt)} is {appt.status} and cannot be moved")
             new_start = desk.time(start)
             delta = new_start - appt.start

@@ -423,7 +423,8 @@ class CalendarScreen(Live, Screen):
                                               (Status.NO_SHOW, Hint(("appt.no_show",), "No-show")),
                                               (Status.CANCELLED, Hint(("appt.cancel",), "Cancel")))
                     if statuses.may_become(appt.status, status)]  # the others still say why, when pressed
-            here.append(Hint(("appt.move",), "Move"))
+            if appt.status in statuses.MOVABLE:
+                here.append(Hint(("appt.move",), "Move"))
             if appt.kind in (Kind.VISIT, Kind.SPOT):
                 here.append(Hint(("book.spot",), "Spot"))
             if appt.series_id is not None and appt.status == Status.BOOKED:

@@ -109,6 +109,8 @@ class DetailsScreen(Live, Dialog):
             return a.kind in (Kind.VISIT, Kind.SPOT)
         if button == "confirm":  # spot work is confirmed with its visit
             return a.kind != Kind.SPOT and a.status == Status.BOOKED and not a.confirmed
+        if button == "move":
+            return a.status in statuses.MOVABLE
         if button in ("arrived", "fulfilled", "no-show", "cancel"):
             return statuses.may_become(a.status, Status.CANCELLED if button == "cancel" else Status(button))
         return True
