@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -295,3 +296,21 @@ def test_a_preview_and_a_read_do_not_wait_for_another_desks_open_transaction(tmp
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_month_checked_once_is_checked_again_when_another_hand_changes_it(tmp_path):
+    """The app keeps a month's checks across its own bookings (the records are ones it checked or wrote),
+    never across a change made by someone else."""
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-12-02 10:00", 60)
+    s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-12-02 12:00", 60)
+    assert len(s.appointments(NOW + timedelta(days=9), NOW + timedelta(days=10))) == 2
+    month = folder / "appointments" / "2026-12.json"
+    data = json.loads(month.read_text())
+    next(iter(data["appointments"].values()))["start"] = "Dec 2 2026 10:00"
+    month.write_text(json.dumps(data))
+    before = month.read_bytes()
+    with pytest.raises(DataFolderError, match="not a UTC time"):
+        s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-12-02 10:00", 60)
+    assert month.read_bytes() == before

@@ -361,12 +361,21 @@ def _real_dir(path: Path) -> bool:
         return False
 
 
-def _surviving(memo: dict, data: dict) -> dict:
+def _surviving(memo: dict, data: dict, was: object) -> dict:
     """The built records whose stored dicts are still part of a file we just wrote: a commit touches a few
     records of a month, and the rest need not be built again. A dict edited in place is caught by the
-    reader, which compares its sequence (every change raises it)."""
+    reader, which compares its sequence (every change raises it).
+
+    A check of a whole table (its shape, its times) holds for the table we wrote from it too: its records
+    are the checked ones or ones this commit made, so a month is not checked again after each booking."""
     alive = {id(d) for table in data.values() if isinstance(table, dict) for d in table.values()}
-    return {k: v for k, v in memo.items() if isinstance(k, int) and k in alive}
+    out = {k: v for k, v in memo.items() if isinstance(k, int) and k in alive}
+    tables = {id(t): name for name, t in was.items() if isinstance(t, dict)} if isinstance(was, dict) else {}
+    for key, checked in memo.items():  # a check's memo holds the very table it checked
+        name = tables.get(id(checked))
+        if name is not None and isinstance(data.get(name), dict):
+            out[key] = data[name]
+    return out
 
 
 def _journal_ok(entry) -> bool:
@@ -480,4 +489,4 @@ class Transaction:
             st = os.stat(folder.path / rel)
             old = folder._cache.get(rel)
             folder._cache[rel] = ((self.txid, st.st_ino, st.st_mtime_ns, st.st_size), data,
-                                  _surviving(old[2], data) if old else {})
+                                  _surviving(old[2], data, old[1]) if old else {})
