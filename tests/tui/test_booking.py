@@ -108,6 +108,25 @@ async def test_book_a_visit(practice):
 
 
 @pilot_test
+async def test_a_visit_form_never_warns_of_a_massage_referral(practice):
+    """Chiropractic and PT visits use no massage referral: the form says so and finds the visit free."""
+    practice.add_referral("Dan", 1, "2027-01-31")
+    practice.book_session("Dan", "Maya", "Cedar", "swedish", "2026-11-23 15:00", 60)  # the one visit used
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for client, says in (("cara", None), ("dan", "massage referral (a visit uses none): 0 of 1 visits left")):
+            await cursor_to(pilot, "Gym", "13:00")
+            await press(pilot, "v")
+            await pilot.press(*client, "enter")
+            await settle(pilot)
+            text = screen_text(app)
+            assert "✔ free" in text and "no valid referral" not in text and "used up" not in text, text
+            assert says is None or says in text, text
+            await press(pilot, "escape")
+
+
+@pilot_test
 async def test_spot_work_inside_a_visit(practice):
     app = app_for(practice)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -68,11 +68,13 @@ def availability(problems: list[Problem]) -> str:
     return ("✖ " if any(not p.soft for p in problems) else "⚠ ") + ", ".join(words)
 
 
-def client_info(scheduler: Scheduler, client: Client, start: str | None = None, attendance: str = "") -> str:
+def client_info(scheduler: Scheduler, client: Client, start: str | None = None, attendance: str = "",
+                visit: bool = False) -> str:
     """What the desk must see before confirming: contraindication flags (with the clearance on file that
     covers each on the day), missed appointments, payer, referral standing, and (given a session's start)
     which authorized visit this booking would be. `attendance`: the client's missed appointments, as
-    `attendance_line` says them."""
+    `attendance_line` says them. A chiropractic or PT `visit` uses no massage referral: its standing is
+    shown as such, never as a warning."""
     parts = [f"[b]{plain(client.name)}[/b] · {client.payer}" + (f" · {client.pressure} pressure" if client.pressure else "")]
     if client.flags:
         try:
@@ -91,10 +93,11 @@ def client_info(scheduler: Scheduler, client: Client, start: str | None = None, 
         if note:
             parts.append(f"this booking: {plain(note)}")
         standings = [r for r in scheduler.referral_standings(client=client.id) if r["state"] != "expired"]
+        label = "massage referral (a visit uses none)" if visit else "referral"
         if standings:
-            parts += [f"referral: {r['left']} of {r['visits']} visits left, expires {r['expires']}"
+            parts += [f"{label}: {r['left']} of {r['visits']} visits left, expires {r['expires']}"
                       + (f" ({r['prescriber']})" if r["prescriber"] else "") for r in standings]
-        else:
+        elif not visit:
             parts.append("[$warning]⚠ no valid referral[/]")
     return "\n".join(parts)
 
@@ -294,7 +297,7 @@ class BookingScreen(Dialog):
                 if client.id not in self._attendance:
                     self._attendance[client.id] = attendance_line(sched, client)
                 verdict.info = client_info(sched, client, request["start"] if session else None,
-                                           self._attendance[client.id])
+                                           self._attendance[client.id], visit=not session)
             if staff_too and request["room"]:
                 found = sched.staff_for_slot(request["start"], request["minutes"], request["room"], kind=self.kind,
                                              modality=request.get("modality"), client=request["client"])
