@@ -103,6 +103,17 @@ def test_ambiguous_name_is_bad_input(sched):
     assert session(sched, client="Ann Self")
 
 
+def test_a_name_is_found_by_the_starts_of_its_words_as_the_day_sheet_shortens_it(sched):
+    staff = {s.id: s.name for s in sched.staff()}
+    for n, given in enumerate(("Patel", "Dr Pat", "dr p")):
+        booked = visit(sched, when=f"{10 + n}:00", provider=given)
+        assert staff[booked.staff_id] == "Dr Patel", given
+    assert "no provider called 'Patel Dr'" in refusal(visit, sched, when="14:00", provider="Patel Dr")
+    sched.add_client("Ann Other")
+    with pytest.raises(BadInput, match="could be several clients"):
+        session(sched, client="A")  # the unique start still rules, and refuses when it is not unique
+
+
 # --- spot work -------------------------------------------------------------------------------------
 
 def test_spot_inside_its_visit_shares_client_and_room(sched):

@@ -61,6 +61,15 @@ def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str
     return {p.code: reason for p in soft}
 
 
+def _word_starts(wanted: list[str], words: list[str]) -> bool:
+    """Whether each wanted word starts a word of the name, in the name's order."""
+    at = 0
+    for w in wanted:
+        at = next((i + 1 for i in range(at, len(words)) if words[i].startswith(w)), -1)
+        if at < 0:
+            return False
+    return True
+
 class Desk:
     """One transaction's view of the practice: records, appointments, and the rules' snapshot."""
 
@@ -103,7 +112,8 @@ class Desk:
         return clock.parse_local(value, self.tz)
 
     def find(self, records: Records, text: str, what: str):
-        """A record by id, by name (any case), or by the unique start of its name."""
+        """A record by id, by name (any case), by the unique start of its name, or by the starts of some of
+        its words in order ("Patel" and "Dr. Patel" for Dr. Sam Patel, as the day sheet shortens him)."""
         key = (text or "").strip()
         if not key:
             raise BadInput(f"which {what}? (give a name or an id)")
@@ -113,6 +123,7 @@ class Desk:
             lambda d: d.get("id") == key,
             lambda d: str(d.get("name", "")).casefold() == folded,
             lambda d: str(d.get("name", "")).casefold().startswith(folded),
+            lambda d: _word_starts(folded.split(), str(d.get("name", "")).casefold().split()),
         ):
             hits = [d for d in raw if pick(d)]
             if len(hits) == 1:
