@@ -96,6 +96,27 @@ async def test_keys_and_buttons_offer_only_the_status_changes_an_appointment_can
 
 
 @pilot_test
+async def test_a_step_back_is_not_offered_and_says_what_it_did(practice):
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "Willow", "08:00")  # the day's first session, under way
+        done = grid(app).appointment_at_cursor()
+        practice.set_status(done.id, "fulfilled")
+        await until(pilot, lambda: grid(app).appointment_at_cursor().status == Status.FULFILLED, "done, seen")
+        keys = key_line(app, (80, 24))
+        assert "a Check in" not in keys and "d Done" not in keys and "x Cancel" not in keys, keys
+        said = told(app)
+        await press(pilot, "a")  # a slip of the key on a finished session: taken, said as a step back
+        await until(pilot, lambda: said, "what the key did")
+        assert "is back to checked in, no longer done (u undoes it)" in said[-1], said
+        await press(pilot, "u")
+        await until(pilot, lambda: len(said) > 1, "the undo said")
+        assert said[-1].startswith("Undone: check-in of "), said
+        assert practice.get(done.id).status == Status.FULFILLED
+
+
+@pilot_test
 async def test_rest_of_series_is_offered_on_a_booked_session_of_a_series(practice):
     booked = practice.book_series("Ann", "Maya", "Cedar", "swedish", 60, f"{MONDAY} 13:00", 7, 3)
     app = app_for(practice)

@@ -22,9 +22,16 @@ CANCELLABLE = {B, A}
 MOVABLE = CANCELLABLE
 
 
+# The steps forward, which keys and buttons offer; a step back stays possible but is not offered.
+FORWARD = {
+    B: {A, F, N},
+    A: {F},
+}
+
+
 def may_become(was: Status, now: Status) -> bool:
-    """Whether a person may take an appointment from `was` to `now` (what keys and buttons offer)."""
-    return was in CANCELLABLE if now == C else now in NEXT.get(was, ())
+    """Whether keys and buttons offer taking an appointment from `was` to `now`."""
+    return was in CANCELLABLE if now == C else now in FORWARD.get(was, ())
 
 
 def spot_follows(was: Status, now: Status, spot: Status) -> Status | None:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 _BACK = {(Status.FULFILLED, Status.BOOKED): (Status.ARRIVED, Status.BOOKED)}
 _STATUS_VERB = {"arrived": "check in", "fulfilled": "mark done", "no-show": "mark as a no-show"}
 _STATUS_DONE = {"arrived": "Checked in {}", "fulfilled": "Done: {}", "no-show": "No-show: {}"}
+_STATUS_WORD = {"arrived": "check-in", "fulfilled": "done", "no-show": "no-show"}  # "Undone: check-in of ..."
+_STATUS_NOW = {"booked": "booked", "arrived": "checked in", "fulfilled": "done", "no-show": "a no-show"}
 
 
 def _key(key: str, action: str, description: str, id: str, tooltip: str = "") -> Binding:
@@ -671,8 +673,12 @@ class CalendarScreen(Live, Screen):
         done = self._write(self.scheduler.set_status, appt.id, status)
         if done is not None:
             label = self._label(appt)
-            self.last_change = Change("status", appt.id, f"{status} of {label}", was_status=appt.status)
-            self.notify(_STATUS_DONE[status].format(label))
+            self.last_change = Change("status", appt.id, f"{_STATUS_WORD[status]} of {label}", was_status=appt.status)
+            if statuses.may_become(appt.status, Status(status)):
+                self.notify(_STATUS_DONE[status].format(label))
+            else:  # a step back, which no key offers: said as one, with the way back
+                self.notify(f"{label} is back to {_STATUS_NOW[status]}, no longer "
+                            f"{_STATUS_NOW.get(appt.status.value, appt.status.value)} (u undoes it)")
             self.reload(("appt", appt.id))
 
     def action_cancel_appointment(self) -> None:
