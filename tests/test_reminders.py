@@ -386,3 +386,18 @@ def test_confirm_and_the_call_list(tmp_path):
     s.move(visit.id, "2026-11-24 13:00")  # the client confirmed the old time
     assert len(run(s, "day", "--calls").stdout.splitlines()) == 2
     assert "confirmed by the client" in run(s, "history", visit.id).stdout
+
+
+def test_on_a_closed_day_the_call_list_says_so_and_nothing_is_confirmed(tmp_path):
+    s = practice(tmp_path, free_port())
+    booked = s.book_session("Amelia", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    s.add_closure("2026-11-24", "2026-11-24", "burst pipe", override="calling everyone")
+    calls = run(s, "day", "--calls")
+    assert calls.returncode == 0
+    lines = calls.stdout.splitlines()
+    assert lines[0] == "CLOSED: the practice is closed on Tue 2026-11-24: burst pipe; call these clients to move or cancel"
+    assert booked.id in lines[1]
+    refused = run(s, "confirm", booked.id)
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert "closed on Tue 2026-11-24" in refused.stderr and "move or cancel" in refused.stderr
+    assert not s.get(booked.id).confirmed

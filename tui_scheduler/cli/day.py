@@ -79,6 +79,8 @@ def calls(args, sched: Scheduler) -> int:
         return 0
     if not table:
         print("nobody to call: every appointment is confirmed")
+    elif rows[0]["closed"]:
+        print(f"CLOSED: {rows[0]['closed']}; call these clients to move or cancel")
     for r in table:
         print(f"{r['start']}  {r['id']}  {r['client']:<24} {r['phone'] or 'no phone on file':<16} "
               f"{r['kind']} with {r['with']}")
