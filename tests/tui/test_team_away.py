@@ -122,6 +122,7 @@ async def test_closures_are_listed_added_with_their_hits_asked_and_removed(pract
         question = region_text(app, ".dialog")
         assert "4 booked appointments on those days:" in question
         assert "Mon 23 Nov 08:00 Ben Flag (lymph-drainage, Daniel)" in question
+        assert "Mon 23 Nov 10:15 Cara Ins (spot work neck in a visit, Daniel)" in question  # not a session
         assert "Take the closure anyway?" in question
         await press(pilot, "y")
         assert [(c.first_day.isoformat(), c.reason) for c in practice.closures()] == [("2026-11-23", "boiler")]

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import SchedulerError, StrandsBookings
-from ...core.model import Appointment, Staff
+from ...core.model import Appointment, Kind, Staff
 from ...services import Scheduler
 from ..widgets.blocks import short_name
 from .fields import ButtonBar, TextField
@@ -50,10 +50,16 @@ def days(first: date, last: date) -> str:
 
 def stranded(appts: list[Appointment], names: dict[str, str], tz, who: bool = True) -> tuple[str, ...]:
     """'Wed 25 Nov 10:00 Amelia Hart (swedish, Maya)' for each appointment, in time order (without whom
-    it is with, for one person's time off)."""
-    return tuple(f"{a.start.astimezone(tz):%a %d %b %H:%M} {names.get(a.client_id, '?')} ({a.modality or a.kind}"
+    it is with, for one person's time off); spot work reads as such, so it is not taken for a session."""
+    return tuple(f"{a.start.astimezone(tz):%a %d %b %H:%M} {names.get(a.client_id, '?')} ({_what(a)}"
                  + (f", {short_name(names.get(a.staff_id, '?'))})" if who else ")")
                  for a in sorted(appts, key=lambda a: a.start))
+
+
+def _what(a: Appointment) -> str:
+    if a.kind == Kind.SPOT:
+        return f"spot work{' ' + a.region if a.region else ''} in a visit"
+    return a.modality or a.kind.value
 
 
 def _strands(hits: tuple[str, ...]) -> str:
