@@ -94,3 +94,31 @@ def test_the_audit_log_says_when_by_the_practices_clock(sched):
     later = Scheduler(sched.folder.path, clock=fixed(datetime(2027, 1, 5, 15, 0, tzinfo=timezone.utc)), user="x")
     later.add_client("New Client", "self-pay")
     assert sched.audit_log("2027-01-05", "2027-01-05")[0]["time"] == "2027-01-05 09:00"
+
+
+def test_every_kind_of_change_reads_as_a_sentence_without_health_information(sched):
+    sched.add_room("Birch", "massage")
+    sched.update_room("Birch", name="Birch Room")
+    sched.add_staff("Rosa", "therapist", ["swedish"])
+    sched.update_staff("Rosa", hours=["mon-fri 09:00-15:00"])
+    sched.add_client("Eve Quiet", "insurance", ["blood-thinners"], phone="555-0199")
+    sched.update_client("Eve", email="eve@example.com")
+    sched.add_referral("Eve", 6, "2027-01-31", prescriber="Dr. Chen")
+    sched.add_clearance("Eve", "blood-thinners", "Dr. Chen", "2027-01-31", note="light pressure only")
+    entry = sched.add_to_waitlist("Eve", 60, "2026-11-24", "2026-11-30")
+    sched.remove_from_waitlist(entry.id)
+    sched.add_modality("hot stone massage")
+    sched.add_flag("vertigo")
+    sched.new_feed("room", "Cedar")
+    texts = [r["text"] for r in sched.audit_log("2026-11-23", "2026-11-23")]
+    for said in ("room Birch Room added (massage)", "room Birch Room changed: name",
+                 "Rosa added to the staff (therapist)", "Rosa changed: hours", "client Eve Quiet added",
+                 "client Eve Quiet changed: email", "referral for Eve Quiet: 6 visits, expires 2027-01-31",
+                 "clearance on file for Eve Quiet by Dr. Chen until 2027-01-31",
+                 "Eve Quiet added to the waitlist", "Eve Quiet taken off the waitlist",
+                 "modality hot-stone-massage added", "flag vertigo added", "a room feed of Cedar made"):
+        assert said in texts, (said, texts)
+    for text in texts:
+        assert "=" not in text and not text.split(" ", 1)[0].count("-"), text  # never a raw action name
+        for private in ("blood-thinners", "555-0199", "eve@example.com", "light pressure"):
+            assert private not in text, text

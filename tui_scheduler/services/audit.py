@@ -107,6 +107,83 @@ class _Words:
     def _closure_remove(self, e: dict) -> str:
         return f"closure {e.get('first')} to {e.get('last')} removed"
 
+    # the practice, its people and its words: what changed, never a record's contents
+    def _init(self, e: dict) -> str:
+        return f"practice {e.get('practice', '')} set up ({e.get('timezone', '?')})"
+
+    def _changed(self, e: dict, what: str) -> str:
+        changes = e.get("changes") if isinstance(e.get("changes"), list) else []
+        return f"{what} changed: {', '.join(map(str, changes)) or 'nothing'}"
+
+    def _practice_edit(self, e: dict) -> str:
+        return self._changed(e, "practice settings")
+
+    def _sending_edit(self, e: dict) -> str:
+        return self._changed(e, "reminder sending settings")
+
+    def _room_add(self, e: dict) -> str:
+        return f"room {self.name(e.get('id'))} added ({e.get('kind', '?')})"
+
+    def _room_edit(self, e: dict) -> str:
+        return self._changed(e, f"room {self.name(e.get('id'))}")
+
+    def _staff_add(self, e: dict) -> str:
+        return f"{self.name(e.get('id'))} added to the staff ({e.get('role', '?')})"
+
+    def _staff_edit(self, e: dict) -> str:
+        return self._changed(e, self.name(e.get("id")))
+
+    def _client_add(self, e: dict) -> str:
+        return f"client {self.name(e.get('id'))} added"
+
+    def _client_edit(self, e: dict) -> str:
+        return self._changed(e, f"client {self.name(e.get('id'))}")
+
+    def _client_import(self, e: dict) -> str:
+        return f"{e.get('clients', '?')} clients imported"
+
+    def _referral_add(self, e: dict) -> str:
+        return f"referral for {self.name(e.get('client'))}: {e.get('visits', '?')} visits, expires {e.get('expires', '?')}"
+
+    def _clearance_add(self, e: dict) -> str:
+        until = f" until {e['until']}" if e.get("until") else ""
+        return f"clearance on file for {self.name(e.get('client'))} by {e.get('by', '?')}{until}"
+
+    def _clearance_remove(self, e: dict) -> str:
+        return f"a clearance of {self.name(e.get('client'))} taken off file"
+
+    def _waitlist_add(self, e: dict) -> str:
+        return f"{self.name(e.get('client'))} added to the waitlist"
+
+    def _waitlist_remove(self, e: dict) -> str:
+        return f"{self.name(e.get('client')) if e.get('client') else 'an entry'} taken off the waitlist"
+
+    def _modality_add(self, e: dict) -> str:
+        return f"modality {e.get('name', '?')} added"
+
+    def _modality_remove(self, e: dict) -> str:
+        return f"modality {e.get('name', '?')} removed"
+
+    def _flag_add(self, e: dict) -> str:
+        return f"flag {e.get('name', '?')} added"
+
+    def _flag_remove(self, e: dict) -> str:
+        return f"flag {e.get('name', '?')} removed"
+
+    def _feed_new(self, e: dict) -> str:
+        of = f" of {self.name(e.get('target'))}" if e.get("target") else ""
+        return f"a {e.get('scope', '?')} feed{of} made"  # never its token
+
+    def _feed_revoke(self, e: dict) -> str:
+        return "a feed revoked"
+
+    def _visit_index_rebuild(self, e: dict) -> str:
+        return "the client visit index rebuilt"
+
+    def _time_off_from_calendar(self, e: dict) -> str:
+        return (f"time off from {self.name(e.get('id'))}'s own calendar: {e.get('added', 0)} added, "
+                f"{e.get('changed', 0)} changed, {e.get('removed', 0)} removed")
+
     def _other(self, e: dict) -> str:
         details = {k: v for k, v in e.items() if k not in ("time", "user", "action", "txid", "id")}
         return " ".join([e.get("action", "?")] + [f"{k}={v}" for k, v in details.items()])

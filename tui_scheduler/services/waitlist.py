@@ -38,10 +38,11 @@ class Waitlist(Area):
 
     def remove_from_waitlist(self, entry_id: str) -> None:
         with self.ctx.write() as desk:
-            if desk.waitlist.get(entry_id) is None:
+            entry = desk.waitlist.get(entry_id)
+            if entry is None:
                 raise Refused(f"no waitlist entry {entry_id!r}")
             desk.waitlist.remove(entry_id)
-            desk.tx.audit("waitlist-remove", id=entry_id)
+            desk.tx.audit("waitlist-remove", id=entry_id, client=entry.client_id)
 
     def waitlist_matches(self) -> list[tuple[WaitEntry, Slot]]:
         """Waiting clients for whom a fitting slot is free now, each with the earliest such slot."""
