@@ -25,6 +25,9 @@ def test_an_earlier_date_cannot_take_a_later_visits_place_without_a_reason(sched
     problems = sched.problems_for_session(client="Cara", therapist="Maya", room="Cedar", modality="swedish",
                                           start="2026-12-01 10:00", minutes=60)
     assert [p.code for p in problems] == ["referral"]
+    # and it says whose paid visit an early date would take, so "visit 1 of 3" afterwards is no surprise
+    assert problems[0].message.endswith("booked this early it takes the paid visit of Thu 10 Dec 10:00, "
+                                        "which is then not covered"), problems[0].message
     # the booking form's preview agrees with the rule: no "visit 1 of 3" for a date the rule warns about
     assert sched.referral_note_for("Cara", "2026-12-01 10:00") == ""
     standing = sched.referral_standings(client="Cara")[0]

@@ -271,8 +271,13 @@ def _referral_problem(snap: Snapshot, a: Appointment, client: Client, ignore) ->
         return [Problem("referral", f"{client.name} pays by {client.payer} and has no referral valid on {day}",
                         soft=True)]
     ref = allocation.visit_of[a.id][0] if a.id in allocation.visit_of else max(valid, key=lambda r: r.expires)
+    # dated before visits already paid for, it would take one of theirs: say whose, so that "visit 11 of
+    # 12" after booking is no surprise
+    taken = (f"; booked this early it takes the paid visit of "
+             f"{', '.join(f'{d.start.astimezone(snap.tz):%a %d %b %H:%M}' for d in displaced)}, "
+             f"which is then not covered") if displaced else ""
     return [Problem("referral", f"{client.name}'s referral is used up ({ref.visits} of {ref.visits} visits, "
-                                f"expires {ref.expires})", soft=True)]
+                                f"expires {ref.expires}){taken}", soft=True)]
 
 
 def flag_text(flags) -> str:
