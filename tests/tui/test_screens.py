@@ -70,6 +70,8 @@ async def test_staff_hours_certifications_time_off_and_rooms(practice):
         await settle(pilot)
         await press(pilot, "T")
         screen = app.screen
+        shown = screen_text(app).splitlines()  # the form opens on whom the list highlights
+        assert shown[1].rstrip().endswith("▕ Daniel") and shown[2].startswith(" Daniel (massage)"), shown[:3]
         maya = next(s for s in practice.staff() if s.name == "Maya")
         screen.open(maya.id)
         await settle(pilot)

@@ -86,7 +86,10 @@ class TeamScreen(Live, Screen):
 
     def on_mount(self) -> None:
         self.reload()
-        self.query_one("#people", OptionList).focus()
+        people = self.query_one("#people", OptionList)
+        people.focus()
+        # the form shows whom the list highlights when the screen opens (Enter opens another)
+        self.open(people.get_option_at_index(people.highlighted or 1).id or NEW_STAFF)
         self.query_one(KeyLine).show((Hint(("team.save",), "Save"), Hint(("team.time_off",), "Time off"),
                                       Hint(("team.closures",), "Closures")), (Hint(("team.close",), "Calendar"),))
 
