@@ -129,6 +129,18 @@ async def test_time_off_is_drawn_in_the_staff_view_and_own_calendar_time_off_say
 
 
 @pilot_test
+async def test_an_appointment_on_a_day_closed_later_is_flagged_to_be_moved(practice):
+    practice.add_closure(MONDAY, MONDAY, "burst pipe", override=True)
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "Cedar", "09:00")  # Ann's session, booked before the pipe burst
+        assert "B⚠ Ann Self" in screen_text(app)
+        assert "⚠ the practice is closed on Mon 2026-11-23: burst pipe: move it" in lines(app)[-2] \
+            or "⚠ closed that day: move it" in lines(app)[-2], lines(app)[-2]
+
+
+@pilot_test
 async def test_a_closed_day_is_drawn_closed_with_its_reason_and_booking_there_says_why(practice):
     practice.add_closure(THURSDAY, THURSDAY, "Thanksgiving")
     app = app_for(practice)

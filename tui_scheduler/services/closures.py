@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ..core import clock
-from ..core.closures import Closure
+from ..core.closures import Closure, closed_text
 from ..core.errors import BadInput, Refused, StrandsBookings
 from ..core.model import Appointment
 from .context import Area
@@ -83,4 +83,16 @@ class Closing(Area):
             while day <= closure.last_day and day < first + timedelta(days=days):
                 out.setdefault(day, closure)
                 day += timedelta(days=1)
+        return out
+
+    def hit_by_closures(self, first_day: date | str, days: int = 1) -> dict[str, str]:
+        """Booked appointments on closed days among these, each with why ("the practice is closed on Thu
+        2026-11-26: Thanksgiving"): flagged on the calendar, as time off's are, until they are moved."""
+        closed = self.closed_days(first_day, days)
+        if not closed:
+            return {}
+        with self.ctx.read() as desk:
+            out = {}
+            for day, closure in closed.items():
+                out.update({a.id: closed_text(closure, day) for a in _hits(desk, day, day)})
         return out

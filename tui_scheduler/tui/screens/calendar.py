@@ -249,7 +249,8 @@ class CalendarScreen(Live, Screen):
         time_off = {s.id: s.time_off for s in staff if s.time_off} if not by_room else None
         layout = place(days, tuple(columns), shown, self.tz, first, rows, self.practice.grid_minutes, by_room,
                        self.practice.turnover_minutes, closed=sched.closed_days(days[0], len(days)),
-                       time_off=time_off, stranded=sched.hit_by_time_off(days[0], len(days)))
+                       time_off=time_off, stranded={**sched.hit_by_closures(days[0], len(days)),
+                                                    **sched.hit_by_time_off(days[0], len(days))})
         return Period(layout, names, {a.id: a for a in every}, rooms, staff)
 
     def _show(self, period: Period) -> None:
@@ -394,7 +395,9 @@ class CalendarScreen(Live, Screen):
         """How an appointment stands, each as wordings from the fullest to the shortest."""
         out = []
         off = self.period.layout.stranded.get(a.id)
-        if off:
+        if off and clock.local_day(a.start, self.tz) in self.period.layout.closed:
+            out.append((f"⚠ {off}: move it", "⚠ closed that day: move it", "⚠ closed"))
+        elif off:
             who = self.period.names.get(a.staff_id, "?")
             out.append((f"⚠ {off}: move it", f"⚠ {who} is off then: move it", f"⚠ {who} off", "⚠ off"))
         if a.status == Status.BOOKED and a.kind != Kind.SPOT:

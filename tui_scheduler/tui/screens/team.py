@@ -53,6 +53,7 @@ class TeamScreen(Live, Screen):
         self.scheduler = scheduler
         self.tz = clock.zone(scheduler.practice().timezone)
         self.chosen: str = NEW_STAFF  # a staff or room id, or one of the "new" markers
+        self.opened = False
         self.staff: dict[str, Staff] = {}
         self.rooms: dict[str, Room] = {}
 
@@ -88,8 +89,10 @@ class TeamScreen(Live, Screen):
         self.reload()
         people = self.query_one("#people", OptionList)
         people.focus()
-        # the form shows whom the list highlights when the screen opens (Enter opens another)
-        self.open(people.get_option_at_index(people.highlighted or 1).id or NEW_STAFF)
+        # the form shows whom the list highlights when the screen opens (Enter opens another), unless
+        # someone was opened already
+        if not self.opened:
+            self.open(people.get_option_at_index(people.highlighted or 1).id or NEW_STAFF)
         self.query_one(KeyLine).show((Hint(("team.save",), "Save"), Hint(("team.time_off",), "Time off"),
                                       Hint(("team.closures",), "Closures")), (Hint(("team.close",), "Calendar"),))
 
@@ -118,7 +121,7 @@ class TeamScreen(Live, Screen):
         self.query_one("#name", Input).focus()
 
     def open(self, ident: str) -> None:
-        self.chosen = ident
+        self.chosen, self.opened = ident, True
         person: Staff | None = self.staff.get(ident)
         room: Room | None = self.rooms.get(ident)
         is_room = room is not None or ident == NEW_ROOM

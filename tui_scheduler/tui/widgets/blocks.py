@@ -29,7 +29,7 @@ TURNOVER = "░"
 CLOSED = "·"  # nobody can be booked here: outside the hours, a closed day, time off (the words say which)
 # after the status letter on a block's first line, so that no state is told by colour alone
 CONFIRMED = "✔"  # the client confirmed this time
-STRANDED = "⚠"  # booked while the therapist or provider is off: to be moved
+STRANDED = "⚠"  # booked while the therapist or provider is off, or the practice closed: to be moved
 LATE = "!"  # cancelled late by the client (the practice's cancellation policy)
 
 
