@@ -148,6 +148,7 @@ async def test_a_cancellation_by_another_process_offers_the_slot_to_the_waitlist
         text = screen_text(app)
         assert "Eve Wait · 60 min swedish · Maya" in text
         assert "FREE NOW  Tue 2026-11-24 09:00-10:00 Maya ·" in text
+        assert text.splitlines()[-1].startswith("b Book free slot  a Add  x Remove  esc Calendar"), text
         await press(pilot, "b")
         eve = ident(practice, "Eve Wait")
         booked = [a for a in day_of(practice, TUESDAY) if a.client_id == eve]

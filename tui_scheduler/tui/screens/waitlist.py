@@ -16,7 +16,7 @@ from ...core import clock
 from ...core.errors import NeedsOverride, SchedulerError
 from ...core.model import Client, WaitEntry
 from ...services import Scheduler
-from ..widgets.keyline import KeyLine
+from ..widgets.keyline import Hint, KeyLine
 from .booking import SESSION_MINUTES
 from .fields import ButtonBar, Choice, TextField
 from .live import Live
@@ -50,6 +50,8 @@ class WaitlistScreen(Live, Screen):
         self.reload()
         self.watch(self.app, "waitlist_fits", self._show, init=False)
         self.query_one("#entries", OptionList).focus()
+        self.query_one(KeyLine).show((Hint(("waitlist.book",), "Book free slot"), Hint(("waitlist.add",), "Add"),
+                                      Hint(("waitlist.remove",), "Remove")), (Hint(("waitlist.close",), "Calendar"),))
 
     def on_data_changed(self, changed: bool) -> None:
         if changed:
