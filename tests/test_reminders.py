@@ -395,7 +395,8 @@ def test_on_a_closed_day_the_call_list_says_so_and_nothing_is_confirmed(tmp_path
     calls = run(s, "day", "--calls")
     assert calls.returncode == 0
     lines = calls.stdout.splitlines()
-    assert lines[0] == "CLOSED: the practice is closed on Tue 2026-11-24: burst pipe; call these clients to move or cancel"
+    assert lines[0] == ("CLOSED: the practice is closed on Tue 2026-11-24: burst pipe; "
+                        "call these clients to move or cancel")
     assert booked.id in lines[1]
     refused = run(s, "confirm", booked.id)
     assert refused.returncode == 1 and refused.stderr.count("\n") == 1

@@ -93,7 +93,8 @@ async def test_blocks_say_confirmed_stranded_and_late_cancel_without_colour(prac
         assert "X! cancelled · Ann Self · late cancel: client sick" in lines(app)[-2]
         await press(pilot, "question_mark")
         legend = screen_text(app)
-        assert "✔ confirmed" in legend and "⚠ off/closed: move  ! late cancel  ░ turnover  · not bookable here" in legend
+        assert "✔ confirmed" in legend
+        assert "⚠ off/closed: move  ! late cancel  ░ turnover  · not bookable here" in legend
     async with app_for(practice).run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         await cursor_to(pilot, "Cedar", "12:00")
