@@ -187,6 +187,7 @@ async def test_the_day_sheet_shows_check_in_flags_referral_and_records_hands_on_
         assert "= 4 units (97124 3, 97140 1) by the 8-minute rule" in screen_text(app)
         await press(pilot, "ctrl+s")
         assert practice.get(ben.id).hands_on == {"97124": 38, "97140": 15}
+        assert "Saved hands-on minutes for Ben Flag 08:00" in notices(app)  # said, not only shown
         text = screen_text(app)
         assert "hands-on 97124 38 min, 97140 15 min → 4 units (97124 3, 97140 1)" in text
         assert next(line for line in text.splitlines() if "Ben Flag" in line).rstrip().endswith("4")

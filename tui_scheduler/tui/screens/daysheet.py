@@ -422,7 +422,12 @@ class DaySheetScreen(Live, Screen):
             self.notify(f"hands-on minutes are for a fulfilled massage; {r['client']} {r['start'][11:16]} is {what}",
                         severity="warning", markup=False)
             return
-        self.app.push_screen(HandsOnScreen(self.scheduler, r), lambda done: self.reload() if done else None)
+        def saved(done) -> None:
+            if done:  # said where the desk looks; the row's units follow on the reload
+                self.notify(f"Saved hands-on minutes for {r['client']} {r['start'][11:16]}", markup=False)
+                self.reload()
+
+        self.app.push_screen(HandsOnScreen(self.scheduler, r), saved)
 
     def _calling(self, doing: str) -> bool:
         """The call list is for calling: notes and minutes are on the day sheet (said, not ignored)."""
