@@ -63,7 +63,7 @@ def test_audit_filters_by_day_user_and_client(cli):
     assert [r["action"] for r in rows] == ["client-add", "book-session", "book-session", "move"]
     assert rows[0]["id"] == ann and rows[-1]["id"] == booked[("Ann", 10)]
     day = json.loads(cli("audit", "--from", "2026-11-24", "--to", "2026-11-24", "--json")[1])
-    assert [r["id"] for r in day] == [booked[("Bea", 12)]]
+    assert [r["id"] for r in day] == [booked[("Bea", 12)]], day
     user = json.loads(cli("audit", "--user", "nobody-by-that-name", "--json")[1])
     assert user == []
     code, out, _ = cli("audit", "--from", "2026-11-25")

@@ -26,6 +26,7 @@ class PracticeSetup(Area):
         folder = self.ctx.folder
         folder.create()
         with folder.transaction(self.ctx.user) as tx:
+            tx.now = self.now()  # by the practice's clock, as every other change (fixed in tests and demos)
             existing = Records(tx, Practice)
             if existing.all():
                 raise Refused(f"{folder.path} already holds a practice")
