@@ -80,12 +80,19 @@ def test_the_audit_log_holds_no_health_information(sched):
     sched.update_client("Hana", flags=["blood-clots"], notes="DVT resolved", phone="555-0178")
     sched.add_referral("Hana", 6, "2027-01-31", prescriber="Dr. Chen", area="Low back pain")
     appt = sched.book_session("Hana", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60,
-                              override="cleared by the prescriber")
-    sched.cancel(appt.id)
+                              override="cleared by the prescriber, 2nd trimester")
+    sched.cancel(appt.id, "morning sickness")  # a desk's words may speak of health: kept on the appointment
     log = (sched.folder.path / "audit.jsonl").read_text()
     for private in ("blood-clots", "pregnancy", "555-017", "hana@example.com", "DVT", "March", "light",
-                    "Low back pain", "Hana"):
+                    "Low back pain", "Hana", "trimester", "sickness"):
         assert private not in log, private
+    listed = " ".join(r["text"] for r in sched.audit_log("2026-11-23", "2026-11-23"))
+    assert "trimester" not in listed and "sickness" not in listed
+    assert "(override: flags, with a reason)" in listed and "(the reason is kept with the appointment)" in listed
+    # the appointment's own history reads the words from the appointment
+    told = [r["text"] for r in sched.history(appt.id)]
+    assert told[0].endswith("(override: cleared by the prescriber, 2nd trimester)")
+    assert told[-1] == "cancelled: morning sickness"
     entries = [json.loads(line) for line in log.splitlines()]
     assert any(e["action"] == "client-edit" and e["changes"] == ["flags", "notes", "phone"] for e in entries)
 

@@ -149,7 +149,10 @@ def test_audit_log_has_one_line_per_change_with_user_and_reason(tmp_path):
     tail = lines[-3:]
     assert [x["action"] for x in tail] == ["book-session", "move", "cancel"]
     assert all(x["user"] == "tester" and x["id"] == a.id for x in tail)
-    assert tail[0]["override"] == "Dr. Chen ok" and tail[2]["reason"] == "client called"
+    # which rule was overridden and that a reason was given; the words stay with the appointment
+    assert tail[0]["overridden"] == ["flags"] and tail[2]["reason_given"] is True
+    assert "Dr. Chen ok" not in str(lines) and "client called" not in str(lines)
+    assert s.get(a.id).overrides == {"flags": "Dr. Chen ok"} and s.get(a.id).cancel_reason == "client called"
     # init, 12 setup records written as one batch, then the three changes: one line per change
     assert len(lines) == 1 + 12 + 3 and len({x["txid"] for x in lines}) == 1 + 1 + 3
 

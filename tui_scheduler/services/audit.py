@@ -21,10 +21,12 @@ _MESSAGE = {"reminder": "reminder", "moved": "notice of the new time", "cancella
 
 
 class _Words:
-    """Sentences for audit entries, with names and local times."""
+    """Sentences for audit entries, with names and local times. The log keeps no reason's words (a reason
+    may speak of the client's health): an appointment's history takes them from the appointment itself."""
 
-    def __init__(self, names: dict, tz):
+    def __init__(self, names: dict, tz, appt=None, last_cancel: dict | None = None):
         self.names, self.tz = names, tz
+        self.appt, self.last_cancel = appt, last_cancel  # only for an appointment's own history
 
     def when(self, text: str | None) -> str:
         try:
@@ -39,9 +41,18 @@ class _Words:
         action = e.get("action", "")
         say = getattr(self, "_" + action.replace("-", "_"), None)
         text = say(e) if say else self._other(e)
-        if e.get("override"):
-            text += f" (override: {e['override']})"
+        if e.get("overridden") or e.get("override"):
+            text += f" (override: {self._override_reason(e)})"
         return text
+
+    def _mine(self, e: dict) -> bool:
+        return self.appt is not None and e.get("id") == self.appt.id
+
+    def _override_reason(self, e: dict) -> str:
+        """The reason given, as the appointment keeps it for those rules; else only that one was given."""
+        codes = e.get("overridden") if isinstance(e.get("overridden"), list) else []
+        reasons = [self.appt.overrides[c] for c in codes if self._mine(e) and c in self.appt.overrides]
+        return "; ".join(dict.fromkeys(reasons)) or f"{', '.join(map(str, codes)) or 'a rule'}, with a reason"
 
     def _booked(self, e: dict) -> str:
         start = e.get("start")
@@ -60,7 +71,12 @@ class _Words:
     def _cancel(self, e: dict) -> str:
         by = " by the practice" if e.get("by") == "practice" else ""
         late = " (late cancel)" if e.get("late") else ""
-        why = f": {e['reason']}" if e.get("reason") else " (no reason given)"
+        if self._mine(e) and e is self.last_cancel and self.appt.status == "cancelled":
+            why = f": {self.appt.cancel_reason}" if self.appt.cancel_reason else " (no reason given)"
+        elif e.get("reason_given") or e.get("reason"):
+            why = " (the reason is kept with the appointment)"
+        else:
+            why = " (no reason given)"
         spots = f", with spot work {', '.join(e['spots'])}" if e.get("spots") else ""
         return f"cancelled{by}{late}{why}{spots}"
 
@@ -190,12 +206,12 @@ class _Words:
 
 
 class AuditTrail(Area):
-    def _words(self) -> _Words:
+    def _words(self, appt=None, last_cancel: dict | None = None) -> _Words:
         with self.ctx.read() as desk:
-            return _Words(desk.names(), desk.tz)
+            return _Words(desk.names(), desk.tz, appt, last_cancel)
 
-    def _rows(self, found: list[dict]) -> list[dict]:
-        words = self._words()
+    def _rows(self, found: list[dict], appt=None, last_cancel: dict | None = None) -> list[dict]:
+        words = self._words(appt, last_cancel)
         return [{"time": f"{from_iso(e['time']).astimezone(words.tz):%Y-%m-%d %H:%M}", "at": e["time"],
                  "user": e.get("user", "?"),
                  "action": e.get("action", "?"), "id": e.get("id", ""), "text": words.sentence(e)}
@@ -207,7 +223,8 @@ class AuditTrail(Area):
         appt = self.services.booking.get(appt_id)  # refused plainly for an unknown id
         found = [e for e in audit.entries(self.ctx.folder.path, appt.id)
                  if e.get("id") == appt.id or appt.id in (e.get("spots") or ())]
-        return self._rows(found)
+        cancels = [e for e in found if e.get("action") == "cancel" and e.get("id") == appt.id]
+        return self._rows(found, appt, cancels[-1] if cancels else None)
 
     def audit_log(self, first_day: date | str | None = None, last_day: date | str | None = None,
                   user: str | None = None, client: str | None = None) -> list[dict]:

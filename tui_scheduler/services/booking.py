@@ -93,7 +93,8 @@ class Booking(Area):
             appt = replace(appt, overrides=decide(self._problems(desk, appt, extra_near), override))
             desk.book.put(appt)
             desk.tx.audit(f"book-{appt.kind}", id=appt.id, start=appt.start.isoformat(), minutes=appt.minutes,
-                          client=appt.client_id, staff=appt.staff_id, room=appt.room_id, override=override)
+                          client=appt.client_id, staff=appt.staff_id, room=appt.room_id,
+                          overridden=sorted(appt.overrides) or None)  # which rules; their reason stays on it
             return appt
 
     def _preview(self, make, **request) -> list[rules.Problem]:
@@ -158,7 +159,7 @@ class Booking(Area):
             for a in moved:
                 desk.book.put(replace(a, overrides={**a.overrides, **granted}))
             desk.tx.audit("move", id=appt.id, spots=[a.id for a in moved[1:]], start=new_start.isoformat(),
-                          was=appt.start.isoformat(), override=override)
+                          was=appt.start.isoformat(), overridden=sorted(granted) or None)
             return replace(moved[0], overrides={**moved[0].overrides, **granted})
 
     def cancel(self, appt_id: str, reason: str = "", by: str = "client") -> Appointment:
@@ -166,7 +167,8 @@ class Booking(Area):
 
         A client's cancellation within the practice's late-cancel window is recorded as a late cancel;
         one `by` the practice never is. The reason is optional (an undo or a quick cancel at the desk
-        gives none) and is kept with the appointment and in the audit log.
+        gives none) and is kept with the appointment; the audit log records whether one was given, never its
+        words (a reason may speak of the client's health).
         """
         by = choice(by, CANCELLED_BY, "canceller")
         with self.ctx.write() as desk:
@@ -176,8 +178,8 @@ class Booking(Area):
             reason = " ".join(clean_text(reason, "the reason", 500).split())
             late = is_late_cancel(self.now(), appt.start, desk.practice.late_cancel_hours, by)
             done, spots = self._change(desk, appt, Status.CANCELLED, cancel_reason=reason, late_cancel=late)
-            desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason=reason, by=by,
-                          late=late or None)
+            desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason_given=bool(reason) or None,
+                          by=by, late=late or None)
             return done
 
     def _change(self, desk: Desk, appt: Appointment, target: Status, **extra) -> tuple[Appointment, list[Appointment]]:
@@ -260,7 +262,7 @@ class Booking(Area):
                 granted = decide(problems, override)
             done, spots = self._change(desk, replace(appt, overrides={**appt.overrides, **granted}), target)
             desk.tx.audit("status", id=appt.id, status=target, was=appt.status, spots=[s.id for s in spots],
-                          override=override if granted else None)
+                          overridden=sorted(granted) or None)
             return done
 
     # --- reading ---------------------------------------------------------------------------------
