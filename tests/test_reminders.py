@@ -177,7 +177,9 @@ SMS_SCRIPT = """
 import json, os, sys
 with open(os.environ["SMS_LOG"], "a") as f:
     f.write(json.dumps(sys.argv[1:]) + "\\n")
-sys.stderr.write("gateway says: no route to " + sys.argv[2] + "\\n")
+# a gateway that reads back the number in its own format and the start of the message
+sys.stderr.write("gateway says: no route to +1 " + sys.argv[2].replace("-", " ") + "; message starts '"
+                 + sys.argv[4][:40] + "'\\n")
 sys.exit(int(open(os.environ["SMS_EXIT"]).read()))
 """
 
@@ -200,7 +202,10 @@ def test_text_messages_go_through_the_command_without_a_shell(tmp_path):
         assert failed.returncode == 1
         assert "exited with status 3" in failed.stdout and "555-01" not in failed.stdout + failed.stderr
         assert {(r["status"], r["tries"]) for r in outbox(s)} == {("failed", 1)}
-        assert all("exited with status 3: gateway says: no route to <the client's>" in r["error"] for r in outbox(s))
+        assert all("exited with status 3: gateway says: no route to <the client's>; message starts '<the client's>'"
+                   in r["error"] for r in outbox(s)), outbox(s)
+        told = failed.stdout + failed.stderr + (s.folder.path / "audit.jsonl").read_text()
+        assert not [w for w in ("Zoe", "Eva", "555 0", "reminder for Zoe") if w in told], told
 
         status.write_text("0")
         assert run(s, "reminders", "send", **extra).returncode == 0

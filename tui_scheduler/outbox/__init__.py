@@ -8,6 +8,7 @@ Reasons are one line and never name the client's address or phone number: they e
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..core.feeds import Entry
@@ -40,13 +41,33 @@ class Text:
     text: str
 
 
+HIDDEN = "<the client's>"
+# a phone number however a gateway writes it back: seven or more digits among spaces, dots, dashes, brackets
+_PHONE_LIKE = re.compile(r"\+?\d(?:[\s().-]*\d){6,}")
+_ECHO = 10  # this many characters of the message, or more, read back in a complaint are hidden too
+
+
 def scrub(reason: str, *private: str) -> str:
-    """A server's or command's complaint on one line, without the client's address, phone or message."""
+    """A server's or command's complaint on one line, without the client's address, phone or message:
+    each hidden in any case, any phone-like number, and any stretch of the message read back."""
     line = " ".join(str(reason).split())
     for word in private:
         if word:
-            line = line.replace(word, "<the client's>")
-    return line[:300]
+            line = re.sub(re.escape(word), HIDDEN, line, flags=re.IGNORECASE)
+    line = _PHONE_LIKE.sub(HIDDEN, line)
+    folded = [" ".join(p.split()).casefold() for p in private if p and len(p) >= _ECHO]
+    out, i = [], 0
+    while i < len(line):  # the longest stretch from here that a private text contains
+        j = i + _ECHO
+        while j <= len(line) and any(line[i:j].casefold() in p for p in folded):
+            j += 1
+        if j - 1 >= i + _ECHO and any(line[i:j - 1].casefold() in p for p in folded):
+            out.append(HIDDEN)
+            i = j - 1
+        else:
+            out.append(line[i])
+            i += 1
+    return "".join(out)[:300]
 
 
 class Post:
