@@ -129,3 +129,21 @@ def test_every_kind_of_change_reads_as_a_sentence_without_health_information(sch
         assert "=" not in text and not text.split(" ", 1)[0].count("-"), text  # never a raw action name
         for private in ("blood-thinners", "555-0199", "eve@example.com", "light pressure"):
             assert private not in text, text
+
+
+def test_a_line_cut_short_in_the_log_does_not_swallow_the_next_change(sched):
+    booked = sched.book_session("Ann", "Maya", "Cedar", "swedish", "2026-11-24 10:00", 60)
+    log = sched.folder.path / "audit.jsonl"
+    log.write_bytes(log.read_bytes()[:-40])  # the last line cut short (a full disk, a hand's edit)
+    sched.confirm(booked.id)
+    assert [r["text"] for r in sched.history(booked.id)] == ["confirmed by the client"]
+    assert log.read_bytes().endswith(b"\n") and log.read_bytes().count(b"\n") == len(log.read_text().splitlines())
+
+
+def test_who_made_a_change_is_the_os_user_whatever_the_details_say(sched, tmp_path):
+    secret = tmp_path / "caldav-password"
+    secret.write_text("pw\n")
+    as_user(sched, "alice").set_caldav(url="http://127.0.0.1:5232/", user="root2", password_file=str(secret))
+    rows = sched.audit_log("2026-11-23", "2026-11-23", user="alice")
+    assert [r["text"] for r in rows] == ["CalDAV account set: http://127.0.0.1:5232/ as root2"]
+    assert sched.audit_log("2026-11-23", "2026-11-23", user="root2") == []

@@ -193,6 +193,9 @@ class _Words:
     def _feed_revoke(self, e: dict) -> str:
         return "a feed revoked"
 
+    def _caldav_set(self, e: dict) -> str:
+        return f"CalDAV account set: {e.get('url', '?')} as {e.get('login', '?')}"
+
     def _visit_index_rebuild(self, e: dict) -> str:
         return "the client visit index rebuilt"
 

@@ -128,7 +128,8 @@ class Sync(Area):
                                         changes.pop("password_file"))
             account = replace(account, **changes)
             desk.caldav.put(account)
-            desk.tx.audit("caldav-set", url=account.url, user=account.user, full_names=account.full_names)
+            # the account's login is not the OS user who made the change: a key of its own
+            desk.tx.audit("caldav-set", url=account.url, login=account.user, full_names=account.full_names)
         return account
 
     def caldav_account(self) -> CalDavAccount:

@@ -168,10 +168,15 @@ def _write_into(path: Path, payload: bytes) -> None:
 
 
 def append_line(path: Path, payload: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, FILE_MODE)
+    """Lines appended whole. A line cut short before (a full disk, a hand's edit) is ended first, so the
+    new line is never glued to it and lost with it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, FILE_MODE)
     try:
-        if os.fstat(fd).st_size == 0:
+        size = os.fstat(fd).st_size
+        if size == 0:
             os.fchmod(fd, FILE_MODE)
+        elif os.pread(fd, 1, size - 1) != b"\n":
+            payload = b"\n" + payload
         os.write(fd, payload)
         os.fsync(fd)
     finally:

@@ -443,6 +443,8 @@ class Transaction:
 
     def audit(self, action: str, **details) -> None:
         entry = {"time": self.now.isoformat(), "user": self.user, "action": action, "txid": self.txid}
+        if details.keys() & entry.keys():  # who made a change is never a detail's to say
+            raise TypeError(f"audit details may not set {sorted(details.keys() & entry.keys())}")
         entry.update({k: v for k, v in details.items() if v not in (None, "", [], {})})
         self._audit.append(entry)
 
