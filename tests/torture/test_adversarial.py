@@ -158,3 +158,14 @@ def test_check_reads_the_feeds_and_the_waitlist_too(folder):
     _one_line(code, err, 3)
     assert "waitlist.json" in err
     shutil.rmtree(folder / "visits")  # and still nothing crashes without the index
+
+
+def test_control_characters_never_reach_a_name_or_a_reason(folder):
+    """An ESC in a name would recolour (or worse) every desk's terminal that lists it; a NUL hides a name."""
+    for argv in (("client", "add", "Esc\x1b[31m Name"), ("room", "add", "Nul\x01Room", "--kind", "massage"),
+                 ("closure", "add", "--from", "2026-12-24", "--to", "2026-12-24", "--reason", "shut\x1b[2J")):
+        code, _, err = _cli(folder, *argv)
+        _one_line(code, err, 2)
+        assert "control character (U+00" in err
+    code, out, _ = _cli(folder, "client", "list")
+    assert code == 0 and "\x1b" not in out and "Esc" not in out

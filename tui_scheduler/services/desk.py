@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from datetime import datetime, timedelta, timezone
 
 from ..core import clock, rules
@@ -32,13 +34,22 @@ def choice(value: str, allowed, what: str) -> str:
     return v
 
 
+def _no_controls(value: str, what: str, allowed: str = "") -> str:
+    """Control characters (an ESC that recolours every desk's terminal, a NUL) are never text a person
+    typed: refused, named by their code."""
+    bad = next((ch for ch in value if unicodedata.category(ch) == "Cc" and ch not in allowed), None)
+    if bad is not None:
+        raise BadInput(f"{what} holds a control character (U+{ord(bad):04X}); type it again without it")
+    return value
+
+
 def clean_name(text: str, what: str) -> str:
     name = " ".join((text or "").split())
     if not name:
         raise BadInput(f"a {what} needs a name")
     if len(name) > 200:
         raise BadInput(f"a {what} name is at most 200 characters")
-    return name
+    return _no_controls(name, f"the {what}'s name")
 
 
 def clean_text(text: str | None, what: str, limit: int = 500) -> str:
@@ -46,7 +57,7 @@ def clean_text(text: str | None, what: str, limit: int = 500) -> str:
     value = (text or "").strip()
     if len(value) > limit:
         raise BadInput(f"{what} is at most {limit} characters, not {len(value)}")
-    return value
+    return _no_controls(value, what, allowed="\n\r\t")
 
 
 def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str]:
