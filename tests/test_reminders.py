@@ -328,6 +328,16 @@ def test_a_refused_login_is_one_line_and_the_password_stays_in_its_file(tmp_path
         secret.write_text("correct-horse-battery\n")  # read again at send time, never copied
         assert run(s, "reminders", "send").returncode == 0
         assert len(inbox.messages) == 4 and inbox.logins[-1] == ("frontdesk", "correct-horse-battery")
+        # replaced since by something that is not a password file: one line each, nothing hangs or is sent
+        s.book_session("Dora", "Daniel", "Willow", "swedish", "2026-11-24 17:00", 60)  # one more due
+        secret.write_bytes(b"\xff\xfe not text")
+        for make, says in ((lambda: None, "is not UTF-8 text"),
+                           (lambda: (secret.unlink(), os.mkfifo(secret)), "is not a plain file")):
+            make()
+            refused = run(s, "reminders", "send")
+            assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+            assert says in refused.stderr and "unexpected" not in refused.stderr
+        assert len(inbox.messages) == 4
     shown = run(s, "practice", "show").stdout
     assert f"password in {secret}" in shown and "horse" not in shown.replace(str(secret), "")
     for f in s.folder.path.rglob("*"):

@@ -14,7 +14,6 @@ import re
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from caldav.lib.http_sync import requests as http
 from caldav.lib.url import URL
 from icalendar import Calendar
 
+from .. import password_files
 from ..core.errors import BadInput, CalendarServerError
 from ..core.feeds import Entry
 from ..core.sync import Busy, CalDavAccount, CalendarNotFound, Changed
@@ -37,18 +37,11 @@ _ETAG = "{DAV:}getetag"
 
 
 def read_password(path: str) -> str:
-    """The password, read at the moment of the sync and kept nowhere else (a trailing newline is the
-    editor's, not the password's)."""
+    """The password, read at the moment of the sync and kept nowhere else."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInput(f"cannot read the password file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"the password file {path} is not UTF-8 text") from None
-    password = text.rstrip("\r\n")
-    if not password:
-        raise BadInput(f"the password file {path} is empty")
-    return password
+        return password_files.read_password(path)
+    except password_files.Unreadable as exc:
+        raise BadInput(str(exc)) from None
 
 
 @lru_cache(maxsize=16)

@@ -12,11 +12,11 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, localtime
-from pathlib import Path
 
 from ..core.feeds import Content, Feed
 from ..core.reminders import Sending
 from ..ical.build import render
+from .. import password_files
 from . import Letter, NotDelivered, WayClosed, scrub
 
 TIMEOUT = 30
@@ -25,9 +25,9 @@ TIMEOUT = 30
 def read_password(path: str) -> str:
     """The password from its file, read when it is needed and kept nowhere else."""
     try:
-        return Path(path).read_text().strip("\r\n")
-    except OSError as exc:
-        raise WayClosed(f"cannot read the SMTP password file {path} ({exc.strerror or exc})") from None
+        return password_files.read_password(path)
+    except password_files.Unreadable as exc:
+        raise WayClosed(f"SMTP: {exc}") from None
 
 
 def ics(letter: Letter) -> bytes:
