@@ -548,3 +548,38 @@ def test_caldav_settings_are_checked_and_shown(practice, tmp_path):
     summaries = {str(e.icalendar_component["SUMMARY"])
                  for e in practice.calendars()["Test Clinic: Maya"].events()}
     assert any("Ann Self" in s for s in summaries)
+
+
+def test_a_server_that_does_not_speak_caldav_and_addresses_that_cannot_work_are_one_line(practice, tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Garbage(BaseHTTPRequestHandler):
+        def _junk(self):
+            self.send_response(207)
+            self.send_header("Content-Type", "application/xml; charset=utf-8")
+            body = b"<?xml version='1.0'?><d:multistatus xmlns:d='DAV:'>\xff\xfe<broken"
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_PROPFIND = do_REPORT = do_GET = do_OPTIONS = _junk
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/dav/"
+        f = str(practice.password_file)
+        assert run(practice.folder, "caldav", "set", "--url", url, "--user", "maya", "--password-file", f)[0] == 0
+        code, out, err = run(practice.folder, "sync")
+        assert code == 4 and err.count("\n") == 1 and "not CalDAV" in err and "unexpected" not in err, err
+    finally:
+        server.shutdown()
+    for bad in ("http://[::1", "http://a..b/", "http://127.0.0.1:99999/", "http://a b/", "http://x/\nfoo"):
+        code, _, err = run(practice.folder, "caldav", "set", "--url", bad)
+        assert code == 2 and err.count("\n") == 1 and "must be an http:// or https:// address" in err, (bad, err)
+    code, _, err = run(practice.folder, "sync", "--every", "99999999999999999999")
+    assert code == 2 and "1 to 86400 seconds" in err

@@ -70,8 +70,8 @@ def sync(args, sched: Scheduler) -> int:
     if args.every is None:
         _once(sched)
         return 0
-    if args.every < 1:
-        raise BadInput("--every must be at least 1 second")
+    if not 1 <= args.every <= 86400:
+        raise BadInput("--every is 1 to 86400 seconds (a day)")
     signal.signal(signal.SIGTERM, _stop)  # a service manager's stop ends it like Ctrl+C
     try:
         while True:

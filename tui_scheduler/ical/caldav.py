@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import caldav
+from lxml import etree
 from caldav.elements import dav
 from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as http
@@ -94,6 +95,9 @@ class CalDavServer:
                                       f"trying to {doing}") from None
         except dav_error.DAVError as exc:
             raise CalendarServerError(f"the CalDAV server failed to {doing} ({exc.reason})") from None
+        except (etree.XMLSyntaxError, UnicodeError) as exc:  # an answer that is not the XML it must be
+            raise CalendarServerError(f"the CalDAV server at {self.url} answered with something that is not "
+                                      f"CalDAV while trying to {doing} ({type(exc).__name__})") from None
 
     def _check(self, r, doing: str, ok=(200, 201, 204, 207)) -> None:
         if r.status not in ok:

@@ -14,7 +14,9 @@ and finishes. One sync at a time per data folder (a lock file); a second one wai
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import stat
 from contextlib import contextmanager
 from dataclasses import replace
@@ -67,13 +69,34 @@ class CalendarServer(Protocol):
     def busy_events(self, calendar: str, start: datetime, end: datetime) -> list[Busy]: ...
 
 
+# a host name's labels (RFC 1123), an IPv4 address, or an IPv6 one in brackets
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
 def _check_url(url: str) -> str:
+    """An address the sync can use, refused now (exit 2) rather than found broken at the first sync."""
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"--url must be an http:// or https:// address, not {url!r}")
+    wrong = f"--url must be an http:// or https:// address, not {url[:80]!r}"
+    if len(url) > 2000 or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise BadInput(wrong)
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname or "", parts.port  # reading the port checks it
+    except ValueError:
+        raise BadInput(wrong) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise BadInput(wrong)
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise BadInput(wrong) from None
+    elif len(host) > 253 or not all(_LABEL.match(label) for label in host.rstrip(".").split(".")):
+        raise BadInput(wrong)
     if parts.username or parts.password:
         raise BadInput("--url must not carry a user or password: give --user, and the password in --password-file")
+    if "%" in url and re.search(r"%(?![0-9A-Fa-f]{2})", url):
+        raise BadInput(wrong)
     return url
 
 
