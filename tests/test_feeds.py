@@ -366,6 +366,8 @@ def test_export_to_standard_output(cli, data, tmp_path):
     assert out.startswith("BEGIN:VCALENDAR") and len(events(out)) == 1
     code, out, err = cli("export", "--all", "--out", "-", data_dir=data)
     assert code == 2 and out == "" and "--therapist or --room" in err
+    code, out, err = cli("export", "--all", "--out", "", data_dir=data)  # not the current folder, unasked
+    assert code == 2 and "--out needs a file" in err
 
 
 def test_export_writes_into_a_fifo_and_refuses_one_nobody_reads(cli, data, tmp_path):

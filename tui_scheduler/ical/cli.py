@@ -63,6 +63,8 @@ def export(args, sched: Scheduler) -> int:
     from .build import file_name, render
 
     days = {"full_names": args.full_names, "past_days": args.past_days, "future_days": args.future_days}
+    if not args.out.strip():  # an empty name would be the current folder, written into unasked
+        raise BadInput("--out needs a file (or with --all a folder), or '-' for standard output")
     if args.out == "-":
         if args.all:
             raise BadInput("--all writes one file per feed into a folder; '-' (standard output) takes one "
