@@ -158,6 +158,13 @@ def test_check_reads_the_feeds_and_the_waitlist_too(folder):
     _one_line(code, err, 3)
     assert "waitlist.json" in err
     shutil.rmtree(folder / "visits")  # and still nothing crashes without the index
+    (folder / "waitlist.json").unlink()
+    for name in ("closures.json", "outbox.json", "sending.json"):  # the clinic's day has files of its own
+        (folder / name).write_text("[1, 2, 3]")
+        code, _, err = _cli(folder, "check")
+        _one_line(code, err, 3)
+        assert name in err
+        (folder / name).unlink()
 
 
 def test_control_characters_never_reach_a_name_or_a_reason(folder):

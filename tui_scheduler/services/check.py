@@ -113,6 +113,9 @@ class Integrity(Area):
             desk.book.month_of_id("")  # reads and checks moved.json
             desk.caldav.all()  # the CalDAV account, and what sync wrote where
             desk.synced.all()
+            desk.closures.all()  # closures, the sending settings and the outbox of reminders
+            desk.sending.all()
+            desk.outbox.all()
             months = tx.folder.months()
             appts = []
             seen: dict[str, str] = {}
