@@ -99,3 +99,17 @@ def region_text(app, selector: str) -> str:
     region = app.screen.query_one(selector).region
     rows = screen_text(app).splitlines()[region.y:region.bottom]
     return " ".join(" ".join(row[region.x + 1:region.right - 1] for row in rows).split())
+
+
+def told(app) -> list[str]:
+    """Every notification the app gives from now on, kept: a toast expires after a few seconds, which a
+    loaded machine can spend between the key and the assertion."""
+    said: list[str] = []
+    notify = app.notify
+
+    def keep(message, *args, **kwargs):
+        said.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = keep
+    return said

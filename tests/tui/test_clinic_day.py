@@ -17,7 +17,8 @@ from tests.conftest import NOW
 from tests.smtp_server import smtp_server
 from tui_scheduler.core.model import Status, TimeOff
 
-from .conftest import MONDAY, app_for, cursor_to, grid, pilot_test, press, region_text, screen_text, settle, until
+from .conftest import (MONDAY, app_for, cursor_to, grid, pilot_test, press, region_text, screen_text, settle,
+                       told, until)
 
 TUESDAY = "2026-11-24"
 THURSDAY = "2026-11-26"
@@ -31,19 +32,6 @@ def dialog(app) -> str:
     """A dialog's text as one line: what is wrapped on screen reads on."""
     inside = [line.split("│")[1] for line in lines(app) if line.count("│") >= 2 and "╭" not in line]
     return " ".join(" ".join(inside).split())
-
-
-def told(app) -> list[str]:
-    """Every notification from now on, kept (a toast may expire before the assertion on a busy machine)."""
-    said: list[str] = []
-    notify = app.notify
-
-    def keep(message, *args, **kwargs):
-        said.append(str(message))
-        return notify(message, *args, **kwargs)
-
-    app.notify = keep
-    return said
 
 
 def cli(practice, *args: str) -> str:

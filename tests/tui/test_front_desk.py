@@ -8,7 +8,8 @@ import json
 
 from tui_scheduler.core.model import Status
 
-from .conftest import MONDAY, app_for, cursor_to, grid, pilot_test, press, screen_text, settle, until
+from .conftest import (MONDAY, app_for, cursor_to, grid, pilot_test, press, screen_text, settle, told,
+                       until)
 
 SIZES = ((80, 24), (160, 50))
 
@@ -21,20 +22,6 @@ def key_line(app, size) -> str:
     """The key line: one line at 80x24, two on a tall terminal."""
     shown = lines(app)
     return "\n".join(shown[-2:]) if size[1] >= 40 else shown[-1]
-
-
-def told(app) -> list[str]:
-    """Every notification the app gives from now on, kept: a toast expires after a few seconds, which a
-    loaded machine can spend between the key and the assertion."""
-    said: list[str] = []
-    notify = app.notify
-
-    def keep(message, *args, **kwargs):
-        said.append(str(message))
-        return notify(message, *args, **kwargs)
-
-    app.notify = keep
-    return said
 
 
 def audit(sched) -> list[dict]:
