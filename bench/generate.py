@@ -253,15 +253,15 @@ def generate(out: str | Path, n: int, today: date | None = None, seed: int = 1, 
     for month, docs in by_month.items():
         by_month[month] = sorted(docs, key=lambda d: d["start"])
         _write_table(out, AppointmentBook.rel(month), "appointments", by_month[month])
-    _write_table(out, FILES[Client][0], FILES[Client][1], [c.to_dict() for c in clients])
-    _write_table(out, FILES[Referral][0], FILES[Referral][1], [r.to_dict() for r in referrals])
+    _write_table(out, FILES["Client"][0], FILES["Client"][1], [c.to_dict() for c in clients])
+    _write_table(out, FILES["Referral"][0], FILES["Referral"][1], [r.to_dict() for r in referrals])
 
     # the revision manifest as a commit would leave it: every written file stamped by this import
     manifest = sched.folder.manifest()
     txid = uuid.UUID(int=rng.getrandbits(128), version=4).hex
     files = dict(manifest["files"])
     files.update({AppointmentBook.rel(m): txid for m in by_month})
-    files.update({FILES[Client][0]: txid, FILES[Referral][0]: txid})
+    files.update({FILES["Client"][0]: txid, FILES["Referral"][0]: txid})
     revision = {"revision": int(manifest.get("revision", 0)) + 1, "time": now.isoformat(), "txid": txid,
                 "files": files}
     with open(out / AUDIT, "ab") as f:

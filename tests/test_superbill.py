@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from tui_scheduler.core import superbill as rules
+from tui_scheduler.core import codes
 from tui_scheduler.core.errors import BadInput, Refused
 from tui_scheduler.documents.superbill import render
 
@@ -227,34 +227,34 @@ def test_cli_settings_for_a_bill(tmp_path, cli):
 @pytest.mark.parametrize("text,code", [("M54.50", "M54.50"), ("m5450", "M54.50"), (" S13.4XXA ", "S13.4XXA"),
                                        ("M54", "M54"), ("M54.5", "M54.5")])
 def test_icd10_written_form(text, code):
-    assert rules.icd10(text) == code
+    assert codes.icd10(text) == code
 
 
 @pytest.mark.parametrize("text", ["", "54.50", "M5", "M54.", "M54.50123", "MM4.50", "M54-50"])
 def test_icd10_refuses_what_is_not_one(text):
     with pytest.raises(BadInput):
-        rules.icd10(text)
+        codes.icd10(text)
 
 
 @pytest.mark.parametrize("text,ok", [("1234567893", True), ("1987654328", True), ("1234567890", False),
                                      ("123456789", False), ("12345678931", False), ("abcdefghij", False)])
 def test_npi_check_digit(text, ok):
     if ok:
-        assert rules.npi(text) == text
+        assert codes.npi(text) == text
     else:
         with pytest.raises(BadInput):
-            rules.npi(text)
+            codes.npi(text)
 
 
 @pytest.mark.parametrize("text,amount", [("30", "30.00"), ("35.5", "35.50"), ("0", "0.00"), ("99999.99", "99999.99")])
 def test_money(text, amount):
-    assert rules.money(text) == Decimal(amount) and str(rules.money(text)) == amount
+    assert codes.money(text) == Decimal(amount) and str(codes.money(text)) == amount
 
 
 @pytest.mark.parametrize("text", ["-1", "1e3x", "NaN", "Infinity", "30.001", "100000", ""])
 def test_money_refuses(text):
     with pytest.raises(BadInput):
-        rules.money(text)
+        codes.money(text)
 
 
 # --- writing the PDF only where asked --------------------------------------------------------------

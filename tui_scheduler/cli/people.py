@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..core import clock
-from ..core.model import Payer, Role, RoomKind
-from ..core.reminders import REMIND_BY
+from ..core.model import REMIND_BY, Payer, Role, RoomKind
 from ..services import Scheduler
 from .common import group, listing, over_bookings
 

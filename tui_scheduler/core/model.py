@@ -79,6 +79,7 @@ FLAGS = {
 }
 
 PRESSURES = ("light", "medium", "firm", "deep")
+REMIND_BY = ("email", "sms", "none")  # how a client wants reminders; "" lets the practice choose
 
 # Statuses in which an appointment still holds its people and room.
 HOLDING = frozenset({Status.BOOKED, Status.ARRIVED, Status.FULFILLED})

@@ -20,7 +20,6 @@ from .model import Appointment, Client, Kind, Status, _build, _plain, from_iso, 
 
 TLS_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
-REMIND_BY = ("email", "sms", "none")
 KEEP_DAYS = 30  # the outbox forgets messages about appointments longer ago than this; the audit log keeps them
 
 # what a message is about

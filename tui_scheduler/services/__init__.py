@@ -8,73 +8,57 @@ rule itself. Each area is a small class over the same data folder; `Scheduler` h
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import import_module
 from pathlib import Path
 from typing import Callable, ContextManager
 
-from .attendance import AttendanceRecords
-from .audit import AuditTrail
-from .backup import Backups
-from .billing import Billing
-from .booking import Booking
-from .check import Integrity
-from .clearances import Clearances
-from .closures import Closing
-from .confirmations import Confirmations
 from .context import Context
-from .day import DaySheet
-from .feeds import Feeds
-from .imports import Imports
-from .people import People
-from .practice import PracticeSetup
-from .records import ClinicalRecord
-from .superbills import Superbills
-from .sync import Sync
-from .reminders import Reminders
-from .time_off import TimeAway
-from .treatment import Treatment
-from .vocabulary import Vocabulary
-from .waitlist import Waitlist
 
-# attribute -> area: the names a newcomer looks for ("where do bookings live?")
+# attribute -> (module, class, its public calls): the names a newcomer looks for ("where do bookings
+# live?"). An area's module is imported when the area is first used: the calendar's first frame needs
+# five of them, and importing all of them was a fifth of the app's start-up. tests/test_services.py
+# checks the calls against the classes, and that no call is in two areas.
 AREAS = {
-    "setup": PracticeSetup,
-    "people": People,
-    "words": Vocabulary,
-    "time_off": TimeAway,
-    "closing": Closing,
-    "booking": Booking,
-    "confirmations": Confirmations,
-    "reminders": Reminders,
-    "attendance_records": AttendanceRecords,
-    "treatment": Treatment,
-    "waiting": Waitlist,
-    "day": DaySheet,
-    "billing": Billing,
-    "records": ClinicalRecord,
-    "clearance": Clearances,
-    "superbills": Superbills,
-    "feeds": Feeds,
-    "integrity": Integrity,
-    "trail": AuditTrail,
-    "backups": Backups,
-    "imports": Imports,
-    "sync": Sync,
+    "setup": ("practice", "PracticeSetup", "init is_set_up practice rebuild_visit_index update_practice"),
+    "people": ("people", "People", "add_client add_referral add_room add_staff client clients names referrals "
+                                   "rooms staff update_client update_room update_staff"),
+    "words": ("vocabulary", "Vocabulary", "add_flag add_modality flags modalities remove_flag remove_modality"),
+    "time_off": ("time_off", "TimeAway", "add_time_off hit_by_time_off remove_time_off time_off_hits "
+                                         "time_off_list"),
+    "closing": ("closures", "Closing", "add_closure closed_days closure_hits closures hit_by_closures "
+                                       "remove_closure"),
+    "booking": ("booking", "Booking", "appointments book_session book_spot book_visit cancel day_span describe "
+                                      "draft get move problems_for_session problems_for_spot problems_for_visit "
+                                      "reinstate set_status spot_openings staff_for_slot"),
+    "confirmations": ("confirmations", "Confirmations", "call_list confirm"),
+    "reminders": ("reminders", "Reminders", "keep_sending outbox send_reminders sending set_sending"),
+    "attendance_records": ("attendance", "AttendanceRecords", "attendance client_attendance"),
+    "treatment": ("treatment", "Treatment", "book_series cancel_rest_of_series describe_slots find_slots "
+                                           "plan_series referral_note referral_note_for referral_standings"),
+    "waiting": ("waitlist", "Waitlist", "add_to_waitlist book_from_waitlist remove_from_waitlist waitlist "
+                                        "waitlist_matches"),
+    "day": ("day", "DaySheet", "day_sheet"),
+    "billing": ("billing", "Billing", "record_hands_on"),
+    "records": ("records", "ClinicalRecord", "client_history client_notes note_of note_refusal write_note"),
+    "clearance": ("clearances", "Clearances", "add_clearance clearance_note clearances flag_clearances "
+                                              "remove_clearance"),
+    "superbills": ("superbills", "Superbills", "superbill write_superbill"),
+    "feeds": ("feeds", "Feeds", "describe_feed every_feed feed_content feed_today find_feed list_feeds "
+                                "new_feed revoke_feed write_export"),
+    "integrity": ("check", "Integrity", "check_folder"),
+    "trail": ("audit", "AuditTrail", "audit_log history"),
+    "backups": ("backup", "Backups", "restore_backup take_backup"),
+    "imports": ("imports", "Imports", "import_clients"),
+    "sync": ("sync", "Sync", "caldav_account set_caldav sync_caldav"),
 }
 
-
-def _routes() -> dict[str, str]:
-    """Public method name -> the area that has it; two areas may not share a name."""
-    out: dict[str, str] = {}
-    for attr, area in AREAS.items():
-        for name in vars(area):
-            if not name.startswith("_") and callable(getattr(area, name)):
-                if name in out or name in AREAS:
-                    raise TypeError(f"{area.__name__}.{name} is also {out.get(name, name)}'s")
-                out[name] = attr
-    return out
+# call -> the area that answers it
+ROUTES = {call: attr for attr, (_, _, calls) in AREAS.items() for call in calls.split()}
 
 
-_ROUTES = _routes()
+def area_class(attr: str) -> type:
+    module, cls, _ = AREAS[attr]
+    return getattr(import_module(f"{__name__}.{module}"), cls)
 
 
 class Scheduler:
@@ -84,17 +68,20 @@ class Scheduler:
     def __init__(self, data_dir: str | Path, clock: Callable[[], datetime] | None = None,
                  user: str | None = None, lock_timeout: float = 15.0):
         self.ctx = Context(data_dir, clock, user, lock_timeout)
-        for attr, area in AREAS.items():
-            setattr(self, attr, area(self.ctx, self))
 
     def __getattr__(self, name: str):
-        attr = _ROUTES.get(name)
+        # only for what is not set yet: an area on its first use (one instance each), or a call by name
+        if name in AREAS:
+            area = area_class(name)(self.ctx, self)
+            setattr(self, name, area)
+            return area
+        attr = ROUTES.get(name)
         if attr is None:
             raise AttributeError(f"the service has no {name!r}")
         return getattr(getattr(self, attr), name)
 
     def __dir__(self):
-        return [*super().__dir__(), *_ROUTES]
+        return [*super().__dir__(), *AREAS, *ROUTES]
 
     @property
     def folder(self):

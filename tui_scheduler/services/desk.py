@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import unicodedata
-
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..core import clock, rules
-from ..core.authorizations import Allocation, allocate
-from ..core.clearances import Clearance
 from ..core.closures import Closure
-from ..core.feeds import Feed
 from ..core.errors import BadInput, NeedsOverride, Refused
 from ..core.model import Appointment, Client, Kind, Practice, Referral, Room, Staff, Status, WaitEntry, iso
-from ..core.sync import CalDavAccount, SyncedCalendar
-from ..core.reminders import Message, Sending
 from ..store.folder import Transaction
-from ..store.notes import NoteBook
 from ..store.tables import AppointmentBook, Records
+
+if TYPE_CHECKING:
+    from ..core.authorizations import Allocation
+    from ..store.notes import NoteBook
 
 # A stand-in client for searches and verdicts made before a client is chosen: no flags, no bookings.
 ANYONE = Client(id="(anyone)", name="any client")
@@ -96,15 +95,45 @@ class Desk:
         self.clients = Records(tx, Client)
         self.referrals = Records(tx, Referral)
         self.waitlist = Records(tx, WaitEntry)
-        self.feeds = Records(tx, Feed)
-        self.clearances = Records(tx, Clearance)
-        self.notes = NoteBook(tx)
-        self.caldav = Records(tx, CalDavAccount)
-        self.synced = Records(tx, SyncedCalendar)
         self.closures = Records(tx, Closure)
-        self.sending = Records(tx, Sending)
-        self.outbox = Records(tx, Message)
         self.book = AppointmentBook(tx, lambda t: clock.month_key(t, self.tz))
+
+    # The records below are opened, and their modules imported, on first use: most transactions touch
+    # none of them, and the calendar's first frame would wait for their imports.
+    @cached_property
+    def feeds(self) -> Records:
+        from ..core.feeds import Feed
+        return Records(self.tx, Feed)
+
+    @cached_property
+    def clearances(self) -> Records:
+        from ..core.clearances import Clearance
+        return Records(self.tx, Clearance)
+
+    @cached_property
+    def notes(self) -> NoteBook:
+        from ..store.notes import NoteBook
+        return NoteBook(self.tx)
+
+    @cached_property
+    def caldav(self) -> Records:
+        from ..core.sync import CalDavAccount
+        return Records(self.tx, CalDavAccount)
+
+    @cached_property
+    def synced(self) -> Records:
+        from ..core.sync import SyncedCalendar
+        return Records(self.tx, SyncedCalendar)
+
+    @cached_property
+    def sending(self) -> Records:
+        from ..core.reminders import Sending
+        return Records(self.tx, Sending)
+
+    @cached_property
+    def outbox(self) -> Records:
+        from ..core.reminders import Message
+        return Records(self.tx, Message)
 
     def save_practice(self, practice: Practice) -> None:
         """The practice is one record per folder: replaced whole."""
@@ -181,6 +210,8 @@ class Desk:
 
     def allocation(self, client_id: str) -> Allocation:
         """Which referral pays for which of the client's visits."""
+        from ..core.authorizations import allocate
+
         refs = self.referrals.matching(lambda d: d.get("client_id") == client_id)
         return allocate(refs, self.referral_history(client_id, refs), self.practice.no_show_uses_visit, self.tz)
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from ..core import clock, superbill
+from ..core import clock, codes
 from ..core.errors import BadInput, Refused
 from ..core.hours import WeeklyHours
-from ..core.model import PRESSURES, Client, Payer, Referral, Role, Room, RoomKind, Staff
-from ..core.reminders import REMIND_BY
+from ..core.model import PRESSURES, REMIND_BY, Client, Payer, Referral, Role, Room, RoomKind, Staff
 from .context import Area
 from .desk import choice, clean_name, clean_text
 
@@ -162,7 +161,7 @@ class People(Area):
                      prescriber: str = "", area: str = "", icd10=()) -> Referral:
         if not isinstance(visits, int) or visits < 1 or visits > 1000:
             raise BadInput("a referral authorizes 1 to 1000 visits")
-        codes = tuple(dict.fromkeys(superbill.icd10(c) for c in icd10))
+        diagnoses = tuple(dict.fromkeys(codes.icd10(c) for c in icd10))
         expires_d = expires if isinstance(expires, date) else clock.parse_date(expires)
         with self.ctx.write() as desk:
             who = desk.find(desk.clients, client, "client")
@@ -174,7 +173,7 @@ class People(Area):
                 raise BadInput(f"the referral expires ({expires_d}) before it is issued ({issued_d})")
             ref = Referral(id=desk.referrals.new_id("f"), client_id=who.id, visits=visits, issued=issued_d,
                            expires=expires_d, prescriber=clean_text(prescriber, "the prescriber", 200),
-                           area=clean_text(area, "the area", 200), icd10=codes)
+                           area=clean_text(area, "the area", 200), icd10=diagnoses)
             desk.referrals.put(ref)
             desk.tx.audit("referral-add", id=ref.id, client=who.id, visits=visits, expires=str(expires_d))
         return ref
@@ -193,7 +192,7 @@ def _provider_ids(npi: str | None, license: str | None) -> dict[str, str]:
     """A provider's NPI (checked, or '' to clear it) and licence, as far as they were given."""
     out = {}
     if npi is not None:
-        out["npi"] = superbill.npi(npi) if npi.strip() else ""
+        out["npi"] = codes.npi(npi) if npi.strip() else ""
     if license is not None:
         out["license"] = clean_text(license, "a licence", 100)
     return out

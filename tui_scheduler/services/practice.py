@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..core import clock, superbill
+from ..core import clock, codes
 from ..core.errors import BadInput, Refused
 from ..core.hours import WeeklyHours
 from ..core.model import Practice
@@ -63,7 +63,7 @@ class PracticeSetup(Area):
             if tax_id is not None:
                 changes["tax_id"] = clean_text(tax_id, "the tax id", 40)
             if fees:
-                changes["fees"] = {**desk.practice.fees, **dict(superbill.fee(f) for f in fees)}
+                changes["fees"] = {**desk.practice.fees, **dict(codes.fee(f) for f in fees)}
             if no_show_uses_visit is not None:
                 changes["no_show_uses_visit"] = no_show_uses_visit
             practice = replace(desk.practice, **changes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ..core import clock, superbill
+from ..core import clock, codes, superbill
 from ..core.errors import BadInput
 from ..documents import files
 from .context import Area
@@ -25,7 +25,7 @@ class Superbills(Area):
         for these services, shown with the balance (the scheduler keeps no payments of its own).
         """
         first_d, last_d = as_day(first), as_day(last)
-        paid_d = superbill.money(paid) if paid is not None else None
+        paid_d = codes.money(paid) if paid is not None else None
         if last_d < first_d:
             raise BadInput(f"the period ends ({last_d}) before it starts ({first_d})")
         with self.ctx.read() as desk:

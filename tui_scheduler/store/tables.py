@@ -16,32 +16,28 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from ..core.closures import Closure
 from ..core.errors import DataFolderError
-from ..core.clearances import Clearance
-from ..core.feeds import Feed
-from ..core.model import Appointment, Client, Practice, Referral, Room, Staff, WaitEntry, iso, load_record
-from ..core.sync import CalDavAccount, SyncedCalendar
-from ..core.reminders import Message, Sending
+from ..core.model import Appointment, iso, load_record
 from .folder import Transaction
 
 R = TypeVar("R")
 
-# Which file holds what, and its table's name inside the file.
+# Which file holds each kind of record (by its class's name, so that the store need not import every
+# record's module), and its table's name inside the file.
 FILES = {
-    Practice: ("practice.json", "practice"),
-    Room: ("rooms.json", "rooms"),
-    Staff: ("staff.json", "staff"),
-    Client: ("clients.json", "clients"),
-    Referral: ("referrals.json", "referrals"),
-    WaitEntry: ("waitlist.json", "waitlist"),
-    Feed: ("feeds.json", "feeds"),
-    Clearance: ("clearances.json", "clearances"),
-    CalDavAccount: ("caldav.json", "caldav"),
-    SyncedCalendar: ("caldav-calendars.json", "calendars"),
-    Closure: ("closures.json", "closures"),
-    Sending: ("sending.json", "sending"),
-    Message: ("outbox.json", "outbox"),
+    "Practice": ("practice.json", "practice"),
+    "Room": ("rooms.json", "rooms"),
+    "Staff": ("staff.json", "staff"),
+    "Client": ("clients.json", "clients"),
+    "Referral": ("referrals.json", "referrals"),
+    "WaitEntry": ("waitlist.json", "waitlist"),
+    "Feed": ("feeds.json", "feeds"),
+    "Clearance": ("clearances.json", "clearances"),
+    "CalDavAccount": ("caldav.json", "caldav"),
+    "SyncedCalendar": ("caldav-calendars.json", "calendars"),
+    "Closure": ("closures.json", "closures"),
+    "Sending": ("sending.json", "sending"),
+    "Message": ("outbox.json", "outbox"),
 }
 MOVED = "moved.json"
 _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")  # what model.iso() writes
@@ -111,7 +107,7 @@ class Records(Generic[R]):
 
     def __init__(self, tx: Transaction, cls: type[R]):
         self.tx, self.cls = tx, cls
-        self.rel, self.name = FILES[cls]
+        self.rel, self.name = FILES[cls.__name__]
         self.table = table(tx, self.rel, self.name)
 
     def raw(self) -> Iterable[dict]:

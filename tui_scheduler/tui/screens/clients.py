@@ -20,8 +20,7 @@ from textual.widgets.option_list import Option
 
 from ...core import clock
 from ...core.errors import SchedulerError
-from ...core.model import PRESSURES, Client, Payer, Referral
-from ...core.reminders import REMIND_BY
+from ...core.model import PRESSURES, REMIND_BY, Client, Payer, Referral
 from ...services import Scheduler
 from ..widgets.blocks import short_name
 from ..widgets.keyline import Hint, KeyLine
