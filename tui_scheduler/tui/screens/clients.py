@@ -24,6 +24,7 @@ from ...core.model import PRESSURES, REMIND_BY, Client, Payer, Referral
 from ...services import Scheduler
 from ..widgets.blocks import short_name
 from ..widgets.keyline import Hint, KeyLine
+from . import SCREENS_CSS
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
 from .notes import NoteScreen
@@ -166,6 +167,7 @@ def record_options(record: dict, today: date) -> list[Option]:
 
 
 class ClientsScreen(Live, Screen):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("escape", "back", "Calendar", id="clients.close"),
         Binding("ctrl+s", "save", "Save", id="clients.save"),

@@ -31,6 +31,7 @@ from ...core.model import Status
 from ...services import Scheduler
 from ..widgets.blocks import CONFIRMED, LATE, STATUS_LETTER, STRANDED
 from ..widgets.keyline import Hint, KeyLine
+from . import SCREENS_CSS
 from .fields import ButtonBar, TextField
 from .live import Live
 from .prompts import Dialog, plain
@@ -174,6 +175,7 @@ def sheet_line(row: dict | None, columns: list[tuple[str, int, int]]) -> str:
 
 
 class DaySheetScreen(Live, Screen):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Calendar", id="day.close"),
         Binding("c", "confirm", "Confirm", id="day.confirm", tooltip="The client confirmed the time"),

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..widgets.keyline import key_displays
+from . import SCREENS_CSS
 
 # (heading, [(binding ids, what it does)]); two columns that each fit 24 rows with the frame
 LEFT = [
@@ -69,6 +70,7 @@ LEGEND = ("B booked  A checked in  F fulfilled  X cancelled  N no-show  ✔ conf
 
 
 class HelpScreen(ModalScreen):
+    CSS_PATH = SCREENS_CSS
     # the same id as the app's help key, so that a keymap moving one moves both
     BINDINGS = [
         Binding("question_mark,f1", "close", "Close help", id="app.keys"),

@@ -15,12 +15,14 @@ from ...core import clock
 from ...core.errors import SchedulerError
 from ...core.model import Appointment, Room, Staff
 from ...core.rules import Problem
+from . import SCREENS_CSS
 from .fields import Choice
 
 
 class Dialog(ModalScreen):
     """A modal that Escape closes without an answer."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [Binding("escape", "close", "Close", id="dialog.close")]
 
     def action_close(self) -> None:

@@ -16,6 +16,7 @@ from ...core.model import Client, RoomKind
 from ...services import Scheduler
 from ...services.treatment import PlanItem
 from ..widgets.keyline import KeyLine
+from . import SCREENS_CSS
 from .booking import SESSION_MINUTES, in_the_way
 from .fields import ButtonBar, Choice, TextField
 from .live import Live
@@ -26,6 +27,7 @@ from .reading import read_then
 class SeriesScreen(Live, Screen):
     """Dismisses with the booked appointments, or None when left without booking."""
 
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("escape", "close", "Back", id="series.close"),
         Binding("ctrl+l", "plan", "Plan", id="series.plan", tooltip="Check every date of the series"),

@@ -16,6 +16,7 @@ from ...core.errors import SchedulerError
 from ...core.model import Role, Room, RoomKind, Staff
 from ...services import Scheduler
 from ..widgets.keyline import Hint, KeyLine
+from . import SCREENS_CSS
 from .away import ClosuresScreen, TimeOffScreen, span
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
@@ -29,6 +30,7 @@ ACTIVE = "active"
 
 
 class TeamScreen(Live, Screen):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Calendar", id="team.close"),
         Binding("ctrl+s", "save", "Save", id="team.save"),

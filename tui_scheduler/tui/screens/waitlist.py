@@ -17,6 +17,7 @@ from ...core.errors import NeedsOverride, SchedulerError
 from ...core.model import Client, WaitEntry
 from ...services import Scheduler
 from ..widgets.keyline import Hint, KeyLine
+from . import SCREENS_CSS
 from .booking import SESSION_MINUTES
 from .fields import ButtonBar, Choice, TextField
 from .live import Live
@@ -25,6 +26,7 @@ from .reading import read_then
 
 
 class WaitlistScreen(Live, Screen):
+    CSS_PATH = SCREENS_CSS
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Calendar", id="waitlist.close"),
         Binding("b", "book", "Book free slot", id="waitlist.book", tooltip="Book the FREE NOW slot of this entry"),
