@@ -103,3 +103,6 @@ class Scheduler:
 
     def batch(self) -> ContextManager[None]:
         return self.ctx.batch()
+
+    def view(self) -> ContextManager[None]:
+        return self.ctx.view()

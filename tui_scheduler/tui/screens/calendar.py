@@ -228,6 +228,10 @@ class CalendarScreen(Live, Screen):
             self._ahead = ahead
 
     def read_period(self, days: tuple[date, ...], by_room: bool, filters: Filters) -> Period:
+        with self.scheduler.view():  # everything shown from one commit, under one lock
+            return self._read_period(days, by_room, filters)
+
+    def _read_period(self, days: tuple[date, ...], by_room: bool, filters: Filters) -> Period:
         sched = self.scheduler
         stamp = sched.folder.revision_stamp()
         if self._people is None or self._people[0] != stamp:
