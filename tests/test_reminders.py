@@ -122,6 +122,18 @@ def test_a_reminder_tells_the_client_what_they_need_and_nothing_clinical(tmp_pat
         assert "reminder sent by email" in history
 
 
+def test_no_reminder_for_an_appointment_that_starts_within_the_hour(tmp_path):
+    """A walk-in booked at 18:00 for 18:15 is with the client already; a reminder then is no help."""
+    with smtp_server() as (inbox, port):
+        s = practice(tmp_path, port)
+        s.book_session("Amelia", "Daniel", "Cedar", "swedish", "2026-11-23 18:15", 30)
+        s.book_session("Bruno", "Daniel", "Cedar", "swedish", "2026-11-24 10:00", 60)
+        done = run(s, "reminders", "send")
+        assert done.returncode == 0, done.stderr
+        assert [m["To"] for m in inbox.messages] == ["bruno@example.com"]
+        assert [row["client"] for row in outbox(s)] == ["Bruno Ross"]
+
+
 def test_spot_work_goes_in_its_visits_message(tmp_path):
     with smtp_server() as (inbox, port):
         s = practice(tmp_path, port)

@@ -16,7 +16,7 @@ from ..core.errors import BadInput, Refused
 from ..core.model import Appointment, Client, Kind, Role, Room, Staff, Status
 from ..core.policy import CANCELLED_BY, is_late_cancel
 from .context import Area
-from .desk import ANYONE, Desk, choice, clean_text, decide
+from .desk import ANYONE, Desk, choice, clean_line, decide
 
 
 class Booking(Area):
@@ -78,7 +78,7 @@ class Booking(Area):
         if client is None or room is None:
             raise Refused(f"{desk.label(host)} refers to a client or room that no longer exists")
         appt = self.draft(desk, Kind.SPOT, client, person, room, desk.time(start), 15,
-                          modality=modality, visit_id=host.id, region=clean_text(region, "the region", 100))
+                          modality=modality, visit_id=host.id, region=clean_line(region, "the region", 100))
         return appt, (host,)
 
     @staticmethod
@@ -175,7 +175,7 @@ class Booking(Area):
             appt = desk.appointment(appt_id)
             if appt.status not in statuses.CANCELLABLE:
                 raise Refused(f"{desk.label(appt)} is already {appt.status}")
-            reason = " ".join(clean_text(reason, "the reason", 500).split())
+            reason = clean_line(reason, "the reason", 500)
             late = is_late_cancel(self.now(), appt.start, desk.practice.late_cancel_hours, by)
             done, spots = self._change(desk, appt, Status.CANCELLED, cancel_reason=reason, late_cancel=late)
             desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason_given=bool(reason) or None,

@@ -59,13 +59,18 @@ def clean_text(text: str | None, what: str, limit: int = 500) -> str:
     return _no_controls(value, what, allowed="\n\r\t")
 
 
+def clean_line(text: str | None, what: str, limit: int = 200) -> str:
+    """Text shown on one line (a reason, a phone number, a label): a pasted line break or tab is a space."""
+    return " ".join(clean_text(text, what, limit).split())
+
+
 def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str]:
     """Raise for hard problems, and for soft ones without a reason; return the overrides to record."""
     hard = [p for p in problems if not p.soft]
     if hard:
         raise Refused(hard)
     soft = [p for p in problems if p.soft]
-    reason = clean_text(override, "the reason", 500)
+    reason = clean_line(override, "the reason", 500)
     if soft and not reason:
         raise NeedsOverride(soft)
     return {p.code: reason for p in soft}
