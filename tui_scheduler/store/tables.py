@@ -6,8 +6,8 @@ per-process copy between transactions and never writes a file by itself.
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 import zlib
 from datetime import datetime
 from typing import Generic, Iterable, TypeVar
@@ -98,8 +98,12 @@ def stage_record(tx: Transaction, rel: str, name: str, ident: str, doc: dict | N
     tx.stage(rel, {**data, name: table})
 
 
+# The operating system's randomness, as `secrets` uses; importing secrets (hmac, hashlib) cost every start.
+_RANDOM = random.SystemRandom()
+
+
 def new_code(length: int) -> str:
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+    return "".join(_RANDOM.choice(_ID_ALPHABET) for _ in range(length))
 
 
 class Records(Generic[R]):
