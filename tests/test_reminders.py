@@ -14,14 +14,13 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from tests.conftest import small_practice
+from tests.conftest import EXE, cli_env, small_practice
 from tests.smtp_server import free_port, smtp_server
 from tui_scheduler.services import Scheduler
 
 # the tests' server takes a login without TLS on purpose: it is on 127.0.0.1 and lives for one test
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
-EXE = Path(sys.executable).with_name("tui-scheduler")
 # Monday 18:00 in Chicago: a 24-hour reminder is due for tomorrow's appointments until 18:00
 EVENING = datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)
 FROM = "frontdesk@riverside.example"
@@ -39,7 +38,7 @@ def practice(tmp_path: Path, port: int, **sending) -> Scheduler:
 
 
 def env(s: Scheduler, now: datetime = EVENING, **extra) -> dict:
-    return {**os.environ, "TUI_SCHEDULER_DATA": str(s.folder.path), "TUI_SCHEDULER_NOW": now.isoformat(), **extra}
+    return cli_env(s.folder.path, now, **extra)
 
 
 def run(s: Scheduler, *args: str, now: datetime = EVENING, **extra) -> subprocess.CompletedProcess:

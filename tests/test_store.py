@@ -344,3 +344,19 @@ def test_a_month_checked_once_is_checked_again_when_another_hand_changes_it(tmp_
     with pytest.raises(DataFolderError, match="not a UTC time"):
         s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-12-02 10:00", 60)
     assert month.read_bytes() == before
+
+
+
+def test_a_record_looked_up_by_id_follows_another_desks_change(tmp_path):
+    """Lookups by id are answered from an index kept with the file's version: another desk's edit, or a
+    record added in this very transaction, is seen at once."""
+    folder = tmp_path / "data"
+    here, there = small_practice(folder), Scheduler(folder, clock=fixed(NOW), user="other")
+    ann = here.client("Ann")
+    assert here.client(ann.id).phone == ""
+    there.update_client(ann.id, phone="555-0100")
+    assert here.client(ann.id).phone == "555-0100"
+    with here.batch():
+        eve = here.add_client("Eve New", "self-pay")
+        assert here.client(eve.id).name == "Eve New"
+    assert here.client(eve.id).name == there.client(eve.id).name == "Eve New"
