@@ -54,8 +54,9 @@ class TimeAway(Area):
                 ident = f"t-{new_code(5)}"
             person = replace(person, time_off=(*person.time_off, TimeOff(lo, hi, reason, id=ident)))
             desk.staff.put(person)
+            # a staff member's reason may speak of their health: the log says only that one was given
             desk.tx.audit("time-off", id=person.id, time_off=ident, start=lo.isoformat(), end=hi.isoformat(),
-                          reason=reason, hits=[a.id for a in hits])
+                          reason_given=bool(reason), hits=[a.id for a in hits])
         return person
 
     def time_off_list(self, who: str | None = None, from_day: date | str | None = None) -> list[dict]:
