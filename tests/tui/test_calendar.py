@@ -132,6 +132,9 @@ async def test_staff_columns_and_filters(practice):
         assert "by staff" in lines[0]
         assert lines[2].split() == ["Daniel", "Maya", "Dr", "Patel", "Lena"]
         assert "B Cara Ins (spot)" in screen_text(app)  # a spot stands alone in its therapist's column
+        await press(pilot, "w")  # a week's narrow columns: the spot keeps the client's name, marked ▸
+        assert "B▸Cara" in screen_text(app) and "BCI" not in screen_text(app)
+        await press(pilot, "w")
         await press(pilot, "f")
         therapist = app.screen.query_one("#therapist")
         maya = next(s.id for s in practice.staff() if s.name == "Maya")

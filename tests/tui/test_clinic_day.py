@@ -82,7 +82,7 @@ async def test_blocks_say_confirmed_stranded_and_late_cancel_without_colour(prac
         await press(pilot, "question_mark")
         legend = screen_text(app)
         assert "✔ confirmed" in legend
-        assert "⚠ off/closed: move  ! late cancel  ░ turnover  · not bookable here" in legend
+        assert "⚠ off/closed: move  ! late cancel  ▸ spot work  ░ turnover  · not bookable" in legend
     async with app_for(practice).run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         await cursor_to(pilot, "Cedar", "12:00")

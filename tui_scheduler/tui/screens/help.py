@@ -66,7 +66,7 @@ RIGHT = [
 KEY_WIDTH = 10
 # what the letters and marks on a block mean, below the keys
 LEGEND = ("B booked  A checked in  F fulfilled  X cancelled  N no-show  ✔ confirmed\n"
-          "⚠ off/closed: move  ! late cancel  ░ turnover  · not bookable here")
+          "⚠ off/closed: move  ! late cancel  ▸ spot work  ░ turnover  · not bookable")
 
 
 class HelpScreen(ModalScreen):

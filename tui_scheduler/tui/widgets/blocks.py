@@ -266,8 +266,9 @@ def block_text(cell: Cell, width: int, names: dict[str, str], by_room: bool, tz:
     letter = STATUS_LETTER[a.status] + marks(a, stranded or {})
     client = names.get(a.client_id, "?")
     if cell.offset == 0:
-        spot = " (spot)" if a.kind == Kind.SPOT and not by_room else ""
-        wordings = [f"{letter} {n}{spot}" for n in _client_names(client)]
+        wordings = [f"{letter} {n}" for n in _client_names(client)]
+        if a.kind == Kind.SPOT and not by_room:  # in its therapist's column: "(spot)", or ▸ as inside a visit
+            wordings = [f"{w} (spot)" for w in wordings] + [f"{letter}▸{n}" for n in _client_names(client)]
         return shortest_fit(width, *wordings, f"{letter}{initials(client)}")
     if cell.inner is not None or width < 6:
         return fit(EDGE, width)  # a spot's own text is drawn by the grid, in its own style
