@@ -142,3 +142,13 @@ def test_date_of_birth_column(cli, data, tmp_path):
     stored = {c["name"]: c.get("dob") for c in clients(cli, data)}
     assert stored["Old Timer"] == date(1980, 4, 2).isoformat()
     assert stored["New Comer"] == date(1991, 12, 31).isoformat()
+
+
+def test_a_practices_whole_client_list_goes_in_at_once_with_an_id_each(cli, data, tmp_path):
+    csv = tmp_path / "everyone.csv"
+    csv.write_text("name,phone\n" + "".join(f"Client {i:05d},555-{i % 10000:04d}\n" for i in range(3000)))
+    code, out, err = cli("import", "clients", "--csv", str(csv), data_dir=data)
+    assert code == 0 and "imported 3000 clients" in out, err
+    everyone = clients(cli, data)
+    assert len(everyone) == 3004 and len({c["id"] for c in everyone}) == 3004
+    assert audit(data).count('"client-add"') == 3004 and audit(data).count('"client-import"') == 1

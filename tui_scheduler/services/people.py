@@ -11,7 +11,7 @@ from ..core.errors import BadInput, Refused
 from ..core.hours import WeeklyHours
 from ..core.model import PRESSURES, REMIND_BY, Client, Payer, Referral, Role, Room, RoomKind, Staff
 from .context import Area
-from .desk import choice, clean_line, clean_name, clean_text
+from .desk import Desk, choice, clean_line, clean_name, clean_text
 
 
 class People(Area):
@@ -106,22 +106,10 @@ class People(Area):
     def add_client(self, name: str, payer: str = "self-pay", flags=(), phone: str = "", email: str = "",
                    pressure: str = "", notes: str = "", remind_by: str = "", dob: str | date | None = None,
                    address: str = "") -> Client:
-        name = clean_name(name, "client")
-        client = Client(
-            id="",
-            name=name,
-            payer=Payer(choice(payer, list(Payer), "payer")),
-            phone=clean_line(phone, "a phone number", 40),
-            email=clean_line(email, "an email address", 200),
-            pressure=choice(pressure, PRESSURES, "pressure") if pressure else "",
-            notes=clean_text(notes, "the notes", 2000),
-            remind_by=choice(remind_by, REMIND_BY, "way to remind") if remind_by else "",
-            dob=_birth_date(dob, self.now()),
-            address=clean_text(address, "an address", 300),
-        )
         with self.ctx.write() as desk:
-            client = replace(client, id=desk.clients.new_id("c"),
-                             flags=tuple(dict.fromkeys(choice(f, desk.practice.flags, "flag") for f in flags)))
+            client = new_client(desk, self.now(), name, payer, flags, phone, email, pressure, notes, remind_by,
+                                dob, address)
+            client = replace(client, id=desk.clients.new_id("c"))
             desk.clients.put(client)
             # flags are health information: the audit log says a client was added, not what they have
             desk.tx.audit("client-add", id=client.id, payer=client.payer)
@@ -188,6 +176,25 @@ class People(Area):
         """id -> name of every client, staff member and room, without building their records."""
         with self.ctx.read() as desk:
             return desk.names()
+
+
+def new_client(desk: Desk, now: datetime, name: str, payer: str = "self-pay", flags=(), phone: str = "",
+               email: str = "", pressure: str = "", notes: str = "", remind_by: str = "",
+               dob: str | date | None = None, address: str = "") -> Client:
+    """A client as typed, checked (not yet given an id or stored): add_client's and an import's one rule."""
+    return Client(
+        id="",
+        name=clean_name(name, "client"),
+        payer=Payer(choice(payer, list(Payer), "payer")),
+        phone=clean_line(phone, "a phone number", 40),
+        email=clean_line(email, "an email address", 200),
+        pressure=choice(pressure, PRESSURES, "pressure") if pressure else "",
+        notes=clean_text(notes, "the notes", 2000),
+        remind_by=choice(remind_by, REMIND_BY, "way to remind") if remind_by else "",
+        dob=_birth_date(dob, now),
+        address=clean_text(address, "an address", 300),
+        flags=tuple(dict.fromkeys(choice(f, desk.practice.flags, "flag") for f in flags)),
+    )
 
 
 def _provider_ids(npi: str | None, license: str | None) -> dict[str, str]:

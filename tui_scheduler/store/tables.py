@@ -167,12 +167,20 @@ class Records(Generic[R]):
         d = index.get(ident)
         return None if d is None else load_record(self.cls, d, str(self.tx.folder.path / self.rel))
 
-    def new_id(self, prefix: str) -> str:
-        taken = {d.get("id") for d in self.raw()}
+    def new_id(self, prefix: str, taken: set | None = None) -> str:
+        """An id no record has; `taken` (the ids so far, kept by the caller) spares a scan per record when
+        many are added at once."""
+        if taken is None:
+            taken = {d.get("id") for d in self.raw()}
         while True:
             ident = f"{prefix}-{new_code(4)}"
             if ident not in taken:
                 return ident
+
+    def insert_many(self, records: list) -> None:
+        """New records (ids no record has) in one write of the file: TinyDB reads and writes the whole
+        table for each insert, so one by one is quadratic in a client list."""
+        self.table.insert_multiple(r.to_dict() for r in records)
 
     def remove(self, ident: str) -> None:
         self.table.remove(Query().id == ident)
