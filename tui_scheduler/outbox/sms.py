@@ -55,8 +55,8 @@ class Sms:
             raise WayClosed(f"the SMS command {argv[0]!r} was not found") from None
         except PermissionError:
             raise WayClosed(f"the SMS command {argv[0]!r} cannot be run (permission denied)") from None
-        except subprocess.TimeoutExpired:
-            raise NotDelivered(f"the SMS command did not finish within {TIMEOUT} s") from None
+        except subprocess.TimeoutExpired:  # a gateway that hangs would hold every later message as long
+            raise WayClosed(f"the SMS command did not finish within {TIMEOUT} s") from None
         if done.returncode != 0:
             said = done.stderr.decode(errors="replace").strip().splitlines()
             why = scrub(said[0], message.phone, message.text) if said else ""
