@@ -28,7 +28,7 @@ from . import SCREENS_CSS
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
 from .notes import NoteScreen
-from .prompts import ConfirmScreen, Dialog, plain
+from .prompts import ConfirmScreen, FormDialog, plain
 from .reading import read_then
 
 SHOWN_CLIENTS = 200  # the list shows this many matches; typing narrows it
@@ -559,10 +559,10 @@ class ClientsScreen(Live, Screen):
          "edit": self.action_edit, "clearance": self.action_clearance}[event.name]()
 
 
-class ReferralScreen(Dialog):
+class ReferralScreen(FormDialog):
     """A new referral (prescription) for a client: how many visits, until when, by whom, for what."""
 
-    BINDINGS = [Binding("ctrl+s", "add", "Add", id="referral.add")]
+    BINDINGS = [Binding("ctrl+s", "submit", "Add", id="referral.add")]
 
     def __init__(self, scheduler: Scheduler, client: Client):
         super().__init__()
@@ -583,7 +583,7 @@ class ReferralScreen(Dialog):
     def on_mount(self) -> None:
         self.query_one("#ref-visits", Input).focus()
 
-    def action_add(self) -> None:
+    def action_submit(self) -> None:
         visits = self.query_one("#ref-visits", Input).value
         codes = [c for c in self.query_one("#ref-icd10", Input).value.replace(",", " ").split() if c]
         try:
@@ -592,22 +592,15 @@ class ReferralScreen(Dialog):
                                               prescriber=self.query_one("#ref-prescriber", Input).value,
                                               area=self.query_one("#ref-area", Input).value, icd10=codes)
         except SchedulerError as exc:
-            self.query_one("#problems", Static).update(
-                f"[$error]✖ referral for {plain(self.client.name)}: {plain(exc.reason)}[/] (nothing saved)")
+            self.refused(f"referral for {self.client.name}", exc.reason)
             return
         self.dismiss(ref)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_add()
 
-    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
-        self.action_add() if event.name == "add" else self.dismiss(None)
-
-
-class ClearanceScreen(Dialog):
+class ClearanceScreen(FormDialog):
     """A doctor's clearance of one of the client's flags, on file (until a date, or with no end)."""
 
-    BINDINGS = [Binding("ctrl+s", "add", "Add", id="clearance.add")]
+    BINDINGS = [Binding("ctrl+s", "submit", "Add", id="clearance.add")]
 
     def __init__(self, scheduler: Scheduler, client: Client):
         super().__init__()
@@ -630,20 +623,13 @@ class ClearanceScreen(Dialog):
     def on_mount(self) -> None:
         self.query_one("#clear-by", Input).focus()
 
-    def action_add(self) -> None:
+    def action_submit(self) -> None:
         try:
             found = self.scheduler.add_clearance(self.client.id, str(self.query_one("#clear-flag", Choice).value),
                                                  self.query_one("#clear-by", Input).value,
                                                  self.query_one("#clear-until", Input).value.strip() or None,
                                                  self.query_one("#clear-note", Input).value)
         except SchedulerError as exc:
-            self.query_one("#problems", Static).update(
-                f"[$error]✖ clearance for {plain(self.client.name)}: {plain(exc.reason)}[/] (nothing saved)")
+            self.refused(f"clearance for {self.client.name}", exc.reason)
             return
         self.dismiss(found)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_add()
-
-    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
-        self.action_add() if event.name == "add" else self.dismiss(None)

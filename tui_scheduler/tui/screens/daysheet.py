@@ -34,7 +34,7 @@ from ..widgets.keyline import Hint, KeyLine
 from . import SCREENS_CSS
 from .fields import ButtonBar, TextField
 from .live import Live
-from .prompts import Dialog, plain
+from .prompts import FormDialog, plain
 from .reading import read_then
 
 
@@ -439,10 +439,10 @@ class DaySheetScreen(Live, Screen):
         return self.calls
 
 
-class HandsOnScreen(Dialog):
+class HandsOnScreen(FormDialog):
     """Direct one-on-one minutes per timed code; the units follow the 8-minute rule."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="hands_on.save")]
+    BINDINGS = [Binding("ctrl+s", "submit", "Save", id="hands_on.save")]
 
     def __init__(self, scheduler: Scheduler, row: dict):
         super().__init__()
@@ -478,17 +478,10 @@ class HandsOnScreen(Dialog):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._preview()
 
-    def action_save(self) -> None:
+    def action_submit(self) -> None:
         try:
             done = self.scheduler.record_hands_on(self.row["id"], self._minutes())
         except SchedulerError as exc:
-            self.query_one("#problems", Static).update(f"[$error]✖ {plain(self.row['client'])}: {plain(exc.reason)}[/] "
-                                                       "(nothing saved)")
+            self.refused(self.row["client"], exc.reason)
             return
         self.dismiss(done)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_save()
-
-    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
-        self.action_save() if event.name == "save" else self.dismiss(None)
