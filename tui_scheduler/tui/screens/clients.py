@@ -38,6 +38,7 @@ REMINDERS = {"": "email if there is one, else text", "email": "email only", "sms
              "none": "no reminders"}
 STATUS_WORDS = {"booked": "booked", "arrived": "checked in", "fulfilled": "fulfilled", "no-show": "no-show",
                 "cancelled": "cancelled"}
+BUTTON_KEYS = {"save": "^s", "edit": "^e", "referral": "^r", "new": "^n", "clearance": "^l"}  # as BINDINGS
 CLEARANCE = "clearance:"  # the option id of a clearance in the record starts so, then its id
 
 
@@ -409,19 +410,16 @@ class ClientsScreen(Live, Screen):
         self.query_one("#record").display = not editing
         self.query_one("#row-info").display = not editing
         self.query_one("#client-form").display = editing
-        bar = self.query_one(ButtonBar)
+        # (word, action): a button and a key-line hint each; the action is also the binding's id after "clients."
         if editing:
-            bar.set_buttons(("Save ^s", "save"), *((("Record ^e", "edit"),) if self.client else ()),
-                            ("Referral ^r", "referral"), ("New ^n", "new"))
-            here = (Hint(("clients.save",), "Save"), *((Hint(("clients.edit",), "Record"),) if self.client else ()),
-                    Hint(("clients.referral",), "Referral"), Hint(("clients.new",), "New"))
+            shown = [("Save", "save"), *([("Record", "edit")] if self.client else []), ("Referral", "referral"),
+                     ("New", "new")]
         else:
-            bar.set_buttons(("Edit ^e", "edit"), ("Clearance ^l", "clearance"), ("Referral ^r", "referral"),
-                            ("New ^n", "new"))
-            here = (Hint(("clients.edit",), "Edit"), Hint(("clients.clearance",), "Clearance"),
-                    Hint(("clients.referral",), "Referral"), Hint(("clients.new",), "New"))
+            shown = [("Edit", "edit"), ("Clearance", "clearance"), ("Referral", "referral"), ("New", "new")]
+        self.query_one(ButtonBar).set_buttons(*((f"{word} {BUTTON_KEYS[action]}", action) for word, action in shown))
         back = "Record" if editing and self.client else "Calendar"
-        self.query_one(KeyLine).show(here, (Hint(("clients.close",), back),))
+        self.query_one(KeyLine).show(tuple(Hint((f"clients.{action}",), word) for word, action in shown),
+                                     (Hint(("clients.close",), back),))
         self.warned = False
 
     # --- the form ---------------------------------------------------------------------------------
