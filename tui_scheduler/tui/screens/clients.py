@@ -473,16 +473,14 @@ class ClientsScreen(Live, Screen):
 
     def action_back(self) -> None:
         """From the form back to the record (once more over unsaved typing); from the record, the calendar."""
-        if not self.editing or self.client is None:
-            if self.editing and self._form() != self.filled and not self.warned:
-                self.warned = True
-                self._say("[$warning]⚠ not saved: ^s saves, Esc again leaves it[/]")
-                return
-            self.app.pop_screen()
-            return
-        if self._form() != self.filled and not self.warned:
+        leaving = not self.editing or self.client is None
+        if self.editing and self._form() != self.filled and not self.warned:
             self.warned = True
-            self._say("[$warning]⚠ changes not saved: ^s saves, Esc again drops them[/]")
+            self._say("[$warning]⚠ not saved: ^s saves, Esc again leaves it[/]" if leaving
+                      else "[$warning]⚠ changes not saved: ^s saves, Esc again drops them[/]")
+            return
+        if leaving:
+            self.app.pop_screen()
             return
         self.show_client(self.client)
         self._say("")
