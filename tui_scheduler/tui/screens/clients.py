@@ -199,6 +199,7 @@ class ClientsScreen(Live, Screen):
     def __init__(self, scheduler: Scheduler):
         super().__init__()
         self.scheduler = scheduler
+        self.tz = clock.zone(scheduler.practice().timezone)
         self.clients: list[Client] = []  # read in a worker once the screen is up
         self.client: Client | None = None  # None: the form is for a new client
         self.record: dict | None = None  # the open client's history, read in a worker
@@ -269,10 +270,10 @@ class ClientsScreen(Live, Screen):
         client = self.client
         if client is None:
             return
-        sched = self.scheduler
+        sched, tz = self.scheduler, self.tz
 
         def read() -> tuple[dict, datetime]:
-            return sched.client_history(client.id), sched.now().astimezone(clock.zone(sched.practice().timezone))
+            return sched.client_history(client.id), sched.now().astimezone(tz)
 
         read_then(self, read, self._show_record)
 
