@@ -28,6 +28,7 @@ from ...core import billing, clock
 from ...core.closures import Closure
 from ...core.errors import SchedulerError
 from ...core.model import Status
+from ...core.statuses import asks_confirmation
 from ...services import Scheduler
 from ..widgets.blocks import CONFIRMED, LATE, STATUS_LETTER, STRANDED
 from ..widgets.keyline import Hint, KeyLine
@@ -93,7 +94,7 @@ def _flags(row: dict, form: int) -> str:
 def _state(row: dict) -> str:
     """The status letter and its marks, as on the calendar: ✔ confirmed, ⚠ therapist off, ! late cancel."""
     status = Status(row["status"])
-    marks = CONFIRMED if row.get("confirmed") and status == Status.BOOKED and row["kind"] != "spot" else ""
+    marks = CONFIRMED if row.get("confirmed") and asks_confirmation(row["kind"], status) else ""
     marks += STRANDED if row.get("time_off") else ""
     marks += LATE if row.get("late_cancel") else ""
     return STATUS_LETTER[status] + marks
@@ -331,7 +332,7 @@ class DaySheetScreen(Live, Screen):
                        f"{r['client']}{payer}{phone} · " + (f"{what} · " if what else "")
                        + f"{_who(r)} · {r['room']}")]
         standing = []
-        if r["status"] == Status.BOOKED and r["kind"] != "spot":
+        if asks_confirmation(r["kind"], r["status"]):
             standing.append(f"✔ confirmed {r['confirmed'][:16].replace('T', ' ')}" if r.get("confirmed")
                             else "not confirmed yet")
         if r.get("time_off"):

@@ -16,6 +16,7 @@ from ...core import clock
 from ...core.closures import Closure
 from ...core.hours import WeeklyHours
 from ...core.model import Appointment, Kind, Status, TimeOff
+from ...core.statuses import asks_confirmation
 
 STATUS_LETTER = {
     Status.BOOKED: "B",
@@ -248,7 +249,7 @@ def fit(text: str, width: int) -> str:
 
 def marks(a: Appointment, stranded: dict[str, str]) -> str:
     """What follows the status letter: confirmed, stranded by time off, cancelled late."""
-    out = CONFIRMED if a.confirmed and a.status == Status.BOOKED and a.kind != Kind.SPOT else ""
+    out = CONFIRMED if a.confirmed and asks_confirmation(a.kind, a.status) else ""
     if a.id in stranded:
         out += STRANDED
     if a.late_cancel and a.status == Status.CANCELLED:
