@@ -22,7 +22,7 @@ from ...core import clock
 from ...core.errors import SchedulerError
 from ...core.model import PRESSURES, REMIND_BY, Client, Payer, Referral
 from ...services import Scheduler
-from ..widgets.blocks import short_name
+from ..widgets.blocks import note_mark, short_name
 from ..widgets.keyline import Hint, KeyLine
 from . import SCREENS_CSS
 from .fields import ButtonBar, Checks, Choice, TextField
@@ -66,10 +66,8 @@ def _visit_words(row: dict) -> str:
     if status == "fulfilled" and "total_units" in row:
         units = row["total_units"]
         words.append("no hands-on minutes" if units is None else f"{units} unit{'' if units == 1 else 's'}")
-    versions = row.get("note_versions", 0)
-    if versions:
-        words.append("✎" if versions == 1 else f"✎{versions}")
-    return " · ".join(words)
+    words.append(note_mark(row.get("note_versions", 0)))
+    return " · ".join(w for w in words if w)
 
 
 def _beside(left: str, right: Text | str, left_style: str = "") -> Table:

@@ -30,7 +30,7 @@ from ...core.errors import SchedulerError
 from ...core.model import Status
 from ...core.statuses import asks_confirmation
 from ...services import Scheduler
-from ..widgets.blocks import CONFIRMED, LATE, STATUS_LETTER, STRANDED
+from ..widgets.blocks import CONFIRMED, LATE, STATUS_LETTER, STRANDED, note_mark
 from ..widgets.keyline import Hint, KeyLine
 from . import SCREENS_CSS
 from .fields import ButtonBar, TextField
@@ -100,12 +100,6 @@ def _state(row: dict) -> str:
     return STATUS_LETTER[status] + marks
 
 
-def _note(row: dict) -> str:
-    """✎ a signed note, ✎2 one amended once (two versions)."""
-    versions = row.get("note_versions", 0)
-    return "" if not versions else "✎" if versions == 1 else f"✎{versions}"
-
-
 def _units(row: dict) -> str:
     if "total_units" in row:
         return str(row["total_units"])
@@ -130,7 +124,7 @@ COLUMNS = {
     "flags": Column("Flags", (lambda r: _flags(r, 0), lambda r: _flags(r, 1))),
     "referral": Column("Referral", (lambda r: _referral(r, 0), lambda r: _referral(r, 1), lambda r: _referral(r, 2))),
     "units": Column("Units", (_units,)),
-    "note": Column("Note", (_note,)),
+    "note": Column("Note", (lambda r: note_mark(r.get("note_versions", 0)),)),
 }
 # when the line is too long, one step at a time: a shorter form of a column, or a column left out (the
 # row below the sheet still says everything)

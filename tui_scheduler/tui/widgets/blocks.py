@@ -34,6 +34,11 @@ STRANDED = "⚠"  # booked while the therapist or provider is off, or the practi
 LATE = "!"  # cancelled late by the client (the practice's cancellation policy)
 
 
+def note_mark(versions: int) -> str:
+    """✎ a signed visit note, ✎2 one amended once (two versions); '' for none."""
+    return "" if not versions else "✎" if versions == 1 else f"✎{versions}"
+
+
 class Column(NamedTuple):
     """One room or one staff member: what a grid column shows."""
 
