@@ -17,6 +17,15 @@ NOW = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
 TZ = "America/Chicago"
 
 
+# the installed command, run as a desk would run it
+EXE = Path(sys.executable).with_name("tui-scheduler")
+
+
+def cli_env(data: Path, now: datetime = NOW, **extra: str) -> dict:
+    """The environment the real command runs in: this data folder and this "now"."""
+    return {**os.environ, "TUI_SCHEDULER_DATA": str(data), "TUI_SCHEDULER_NOW": now.isoformat(), **extra}
+
+
 def fixed(now: datetime = NOW):
     return lambda: now
 
@@ -50,11 +59,9 @@ def sched(tmp_path) -> Scheduler:
 def cli(tmp_path):
     """Run the real console script against a temp data folder: returns (exit code, stdout, stderr)."""
     data = tmp_path / "cli-data"
-    exe = Path(sys.executable).with_name("tui-scheduler")
-
     def run(*args: str, now: datetime = NOW, data_dir: Path = data):
-        env = {**os.environ, "TUI_SCHEDULER_DATA": str(data_dir), "TUI_SCHEDULER_NOW": now.isoformat()}
-        done = subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, timeout=60)
+        done = subprocess.run([str(EXE), *args], capture_output=True, text=True, env=cli_env(data_dir, now),
+                              timeout=60)
         return done.returncode, done.stdout, done.stderr
 
     run.data = data

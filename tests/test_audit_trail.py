@@ -97,6 +97,16 @@ def test_the_audit_log_holds_no_health_information(sched):
     assert any(e["action"] == "client-edit" and e["changes"] == ["flags", "notes", "phone"] for e in entries)
 
 
+def test_a_staff_members_time_off_reason_stays_with_the_time_off(sched):
+    """Staff are people with health too: why they are off is the practice's to know, not the log's."""
+    sched.add_time_off("Maya", "2026-11-30 09:00", "2026-11-30 17:00", "chemotherapy")
+    assert "chemo" not in (sched.folder.path / "audit.jsonl").read_text()
+    listed = [r["text"] for r in sched.audit_log("2026-11-23", "2026-11-23")]
+    assert any(t.startswith("time off for Maya") and t.endswith("(the reason is kept with the time off)")
+               for t in listed), listed
+    assert [t["reason"] for t in sched.time_off_list("Maya", "2026-11-30")] == ["chemotherapy"]
+
+
 def test_the_audit_log_says_when_by_the_practices_clock(sched):
     later = Scheduler(sched.folder.path, clock=fixed(datetime(2027, 1, 5, 15, 0, tzinfo=timezone.utc)), user="x")
     later.add_client("New Client", "self-pay")

@@ -17,9 +17,8 @@ import pytest
 
 from tui_scheduler.services import Scheduler
 
-from .conftest import NOW, fixed, small_practice
+from .conftest import EXE, NOW, cli_env, fixed, small_practice
 
-EXE = Path(sys.executable).with_name("tui-scheduler")
 ROOT = Path(__file__).parent.parent
 
 
@@ -232,7 +231,7 @@ def test_a_backup_waits_for_a_change_being_saved(data, tmp_path):
     that change whole."""
     sched = Scheduler(data, clock=fixed(), user="desk")
     archive = tmp_path / "during.tar.gz"
-    env = {**os.environ, "TUI_SCHEDULER_DATA": str(data), "TUI_SCHEDULER_NOW": NOW.isoformat()}
+    env = cli_env(data)
     with sched.batch():
         sched.add_client("Zed Late", "self-pay")
         proc = subprocess.Popen([str(EXE), "backup", "--out", str(archive)], env=env, stdout=subprocess.PIPE,

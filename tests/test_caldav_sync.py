@@ -4,11 +4,9 @@ real command line; the server's calendars are read back with the `caldav` librar
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -21,10 +19,9 @@ from tui_scheduler.core.sync import resource_name
 from tui_scheduler.ical.caldav import CalDavServer
 from tui_scheduler.services import Scheduler
 
-from .conftest import NOW, small_practice
+from .conftest import EXE, NOW, cli_env, small_practice
 from .radicale import Radicale
 
-EXE = Path(sys.executable).with_name("tui-scheduler")
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +42,12 @@ def own_radicale(tmp_path):
 
 
 def run(folder: Path, *args: str, timeout: float = 300) -> tuple[int, str, str]:
-    env = {**os.environ, "TUI_SCHEDULER_DATA": str(folder), "TUI_SCHEDULER_NOW": NOW.isoformat()}
-    done = subprocess.run([str(EXE), *args], capture_output=True, text=True, env=env, timeout=timeout)
+    done = subprocess.run([str(EXE), *args], capture_output=True, text=True, env=cli_env(folder), timeout=timeout)
     return done.returncode, done.stdout, done.stderr
 
 
 def start(folder: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "TUI_SCHEDULER_DATA": str(folder), "TUI_SCHEDULER_NOW": NOW.isoformat()}
-    return subprocess.Popen([str(EXE), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([str(EXE), *args], env=cli_env(folder), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 class Practice:

@@ -148,3 +148,16 @@ def test_time_off_commands(cli):
     assert cli("staff", "time-off-remove", line.split()[0])[0] == 0
     assert cli("staff", "time-off-list", "--json")[1].strip() == "[]"
     assert "OFF:" not in cli("day", TUE)[1]
+
+
+def test_reasons_and_labels_shown_on_one_line_keep_a_pasted_line_break_as_a_space(sched):
+    """A closure's reason heads the calendar's day, a flag's meaning and a referral's prescriber fill one line
+    of a list: a line break pasted into them would split that line."""
+    sched.add_closure("2026-12-24", "2026-12-24", "Christmas\nEve")
+    sched.add_time_off("Maya", "2026-12-01 09:00", "2026-12-01 12:00", "dentist\r\n visit")
+    sched.add_flag("vertigo", "dizzy when\tlying flat")
+    ref = sched.add_referral("Ann Self", 6, "2027-03-01", prescriber="Dr. Ruiz\nOrtho Clinic", area="low\nback")
+    assert [c.reason for c in sched.closures()] == ["Christmas Eve"]
+    assert [t["reason"] for t in sched.time_off_list("Maya", "2026-12-01")] == ["dentist visit"]
+    assert sched.flags()["vertigo"] == "dizzy when lying flat"
+    assert (ref.prescriber, ref.area) == ("Dr. Ruiz Ortho Clinic", "low back")

@@ -8,9 +8,7 @@ hour, ends inside it and on its edges, and times on either side of the skipped h
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,10 +18,9 @@ import pytest
 
 from tui_scheduler.services import Scheduler
 
-from .conftest import fixed
+from .conftest import EXE, cli_env, fixed
 from .parsers.readers import READERS, read
 
-EXE = Path(sys.executable).with_name("tui-scheduler")
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=timezone.utc)
 ZONES = ("America/New_York", "Europe/Berlin", "Australia/Sydney")
 PEOPLE = 6
@@ -85,8 +82,7 @@ def practice(folder: Path, zone: str) -> list[datetime]:
 
 
 def run(folder: Path, *args: str) -> str:
-    env = {**os.environ, "TUI_SCHEDULER_DATA": str(folder), "TUI_SCHEDULER_NOW": NOW.isoformat()}
-    done = subprocess.run([str(EXE), *args], capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run([str(EXE), *args], capture_output=True, text=True, env=cli_env(folder, NOW), timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import os
 import select
 import signal
 import socket
@@ -22,13 +21,7 @@ import pytest
 from tui_scheduler.ical.server import FeedServer, bind_warning
 from tui_scheduler.services import Scheduler
 
-from .conftest import NOW, fixed, small_practice
-
-EXE = Path(sys.executable).with_name("tui-scheduler")
-
-
-def env_for(data: Path) -> dict:
-    return {**os.environ, "TUI_SCHEDULER_DATA": str(data), "TUI_SCHEDULER_NOW": NOW.isoformat()}
+from .conftest import EXE, cli_env, fixed, small_practice
 
 
 class Server:
@@ -36,7 +29,7 @@ class Server:
     busy test never fills the pipe."""
 
     def __init__(self, data: Path):
-        self.proc = subprocess.Popen([str(EXE), "serve-feeds", "--port", "0"], env=env_for(data),
+        self.proc = subprocess.Popen([str(EXE), "serve-feeds", "--port", "0"], env=cli_env(data),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.log: list[str] = []
         self._log_reader = threading.Thread(target=lambda: self.log.extend(self.proc.stderr), daemon=True)
@@ -88,7 +81,7 @@ def server(practice):
 
 
 def cli(data: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(EXE), *args], env=env_for(data), capture_output=True, text=True, timeout=60)
+    return subprocess.run([str(EXE), *args], env=cli_env(data), capture_output=True, text=True, timeout=60)
 
 
 def uids(body: bytes) -> set[str]:

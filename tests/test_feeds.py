@@ -7,7 +7,6 @@ import os
 import select
 import stat
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,11 +21,10 @@ from tui_scheduler.core import feeds
 from tui_scheduler.core.errors import BadInput, Refused
 from tui_scheduler.ical.build import FeedBuilder, render
 
-from .conftest import NOW, TZ, small_practice
+from .conftest import EXE, TZ, cli_env, small_practice
 from .parsers.readers import READERS, read
 
 CHICAGO = ZoneInfo(TZ)
-EXE = Path(sys.executable).with_name("tui-scheduler")
 
 
 def local(text: str) -> datetime:
@@ -377,8 +375,7 @@ def test_export_writes_into_a_fifo_and_refuses_one_nobody_reads(cli, data, tmp_p
     assert code == 2 and "no program is reading" in err and err.count("\n") == 1
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader is there before the export starts
     try:
-        env = {**os.environ, "TUI_SCHEDULER_DATA": str(data), "TUI_SCHEDULER_NOW": NOW.isoformat()}
-        proc = subprocess.Popen([str(EXE), "export", "--room", "Cedar", "--out", str(fifo)], env=env,
+        proc = subprocess.Popen([str(EXE), "export", "--room", "Cedar", "--out", str(fifo)], env=cli_env(data),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         got = bytearray()
         while True:

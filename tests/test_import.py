@@ -120,6 +120,15 @@ def test_files_that_are_not_a_client_list_are_refused(cli, data, tmp_path):
         assert code == 2 and says in err and err.count("\n") == 1, (text, err)
     code, _, err = cli("import", "clients", "--csv", str(tmp_path / "missing.csv"), data_dir=data)
     assert code == 2 and "cannot read" in err
+    # a device never ends, and a file of many megabytes is not a client list: one line each, at once
+    code, _, err = cli("import", "clients", "--csv", "/dev/zero", data_dir=data)
+    assert code == 2 and "not a plain file" in err and err.count("\n") == 1, err
+    with csv.open("wb") as f:
+        f.write(b"name\n")
+        f.truncate(21 * 2**20)
+    code, _, err = cli("import", "clients", "--csv", str(csv), data_dir=data)
+    assert code == 2 and "too big for a list of clients" in err and err.count("\n") == 1, err
+    assert len(clients(cli, data)) == 4
 
 
 def test_date_of_birth_column(cli, data, tmp_path):

@@ -14,14 +14,13 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from tests.conftest import small_practice
+from tests.conftest import EXE, cli_env, small_practice
 from tests.smtp_server import free_port, smtp_server
 from tui_scheduler.services import Scheduler
 
 # the tests' server takes a login without TLS on purpose: it is on 127.0.0.1 and lives for one test
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
-EXE = Path(sys.executable).with_name("tui-scheduler")
 # Monday 18:00 in Chicago: a 24-hour reminder is due for tomorrow's appointments until 18:00
 EVENING = datetime(2026, 11, 24, 0, 0, tzinfo=timezone.utc)
 FROM = "frontdesk@riverside.example"
@@ -39,7 +38,7 @@ def practice(tmp_path: Path, port: int, **sending) -> Scheduler:
 
 
 def env(s: Scheduler, now: datetime = EVENING, **extra) -> dict:
-    return {**os.environ, "TUI_SCHEDULER_DATA": str(s.folder.path), "TUI_SCHEDULER_NOW": now.isoformat(), **extra}
+    return cli_env(s.folder.path, now, **extra)
 
 
 def run(s: Scheduler, *args: str, now: datetime = EVENING, **extra) -> subprocess.CompletedProcess:
@@ -120,6 +119,18 @@ def test_a_reminder_tells_the_client_what_they_need_and_nothing_clinical(tmp_pat
         assert [(r["appointment"], r["status"], r["channel"], r["tries"]) for r in rows] == [(a.id, "sent", "email", 1)]
         history = run(s, "history", a.id).stdout
         assert "reminder sent by email" in history
+
+
+def test_no_reminder_for_an_appointment_that_starts_within_the_hour(tmp_path):
+    """A walk-in booked at 18:00 for 18:15 is with the client already; a reminder then is no help."""
+    with smtp_server() as (inbox, port):
+        s = practice(tmp_path, port)
+        s.book_session("Amelia", "Daniel", "Cedar", "swedish", "2026-11-23 18:15", 30)
+        s.book_session("Bruno", "Daniel", "Cedar", "swedish", "2026-11-24 10:00", 60)
+        done = run(s, "reminders", "send")
+        assert done.returncode == 0, done.stderr
+        assert [m["To"] for m in inbox.messages] == ["bruno@example.com"]
+        assert [row["client"] for row in outbox(s)] == ["Bruno Ross"]
 
 
 def test_spot_work_goes_in_its_visits_message(tmp_path):

@@ -51,3 +51,17 @@ def test_the_calendars_first_read_loads_only_what_it_shows(tmp_path):
     assert "tui_scheduler.services.booking" in out
     for unneeded in ("sync", "feeds", "reminders", "superbill", "backup", "imports", "notes"):
         assert not [m for m in out if m.rsplit(".", 1)[-1].startswith(unneeded)], unneeded
+
+
+def test_a_view_reads_from_one_commit_and_refuses_to_write(tmp_path):
+    s = small_practice(tmp_path / "data")
+    with s.view():
+        names = s.names()
+        before = s.revision()
+        with pytest.raises(RuntimeError, match="read-only view"):
+            s.add_room("Oak", "massage")
+        with pytest.raises(RuntimeError, match="read-only view"):
+            with s.batch():
+                pass
+    assert names == s.names() and s.revision() == before
+    assert "Oak" not in [r.name for r in s.rooms()]

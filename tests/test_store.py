@@ -93,6 +93,33 @@ def test_killed_writer_leaves_a_loadable_folder_with_every_acknowledged_booking(
     assert leftovers == []
 
 
+_HOLDER = """
+import sys
+from tui_scheduler.store.folder import DataFolder
+with DataFolder(sys.argv[1]).held():
+    print("holding", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_first_read_sweeps_a_crashed_writers_temp_files_but_never_a_busy_writers(tmp_path):
+    folder = tmp_path / "data"
+    small_practice(folder)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(folder)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    temp = folder / ".clients.json.tx-0123456789abcdef0123456789abcdef"  # as the writer's commit would
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        temp.write_text("{}")
+        assert [r.name for r in Scheduler(folder).rooms()]  # a new process's first read, beside a writer
+        assert temp.exists()
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0
+    assert [r.name for r in Scheduler(folder).rooms()]  # the writer is gone: its file was a crash's
+    assert not temp.exists()
+
+
 def test_truncated_file_gives_a_clear_error_and_stays_untouched(tmp_path, cli):
     folder = tmp_path / "data"
     s = small_practice(folder)
@@ -317,3 +344,19 @@ def test_a_month_checked_once_is_checked_again_when_another_hand_changes_it(tmp_
     with pytest.raises(DataFolderError, match="not a UTC time"):
         s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-12-02 10:00", 60)
     assert month.read_bytes() == before
+
+
+
+def test_a_record_looked_up_by_id_follows_another_desks_change(tmp_path):
+    """Lookups by id are answered from an index kept with the file's version: another desk's edit, or a
+    record added in this very transaction, is seen at once."""
+    folder = tmp_path / "data"
+    here, there = small_practice(folder), Scheduler(folder, clock=fixed(NOW), user="other")
+    ann = here.client("Ann")
+    assert here.client(ann.id).phone == ""
+    there.update_client(ann.id, phone="555-0100")
+    assert here.client(ann.id).phone == "555-0100"
+    with here.batch():
+        eve = here.add_client("Eve New", "self-pay")
+        assert here.client(eve.id).name == "Eve New"
+    assert here.client(eve.id).name == there.client(eve.id).name == "Eve New"

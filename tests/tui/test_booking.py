@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tui_scheduler.core.model import Kind, Status
 
-from .conftest import app_for, cursor_to, grid, notices, pilot_test, press, screen_text, settle
+from .conftest import app_for, cursor_to, grid, notices, pilot_test, press, screen_text, settle, until
 
 
 def monday(sched):
@@ -183,6 +183,23 @@ async def test_a_refused_move_changes_nothing(practice):
         assert "Daniel is busy" in notices(app)
         await press(pilot, "escape")
         assert app.screen_stack[0].moving is None
+
+
+@pilot_test
+async def test_while_moving_the_info_line_says_whether_the_time_is_free(practice):
+    """Moving is not trial and error: each time the cursor lands on says free, busy or off before Enter."""
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "Willow", "08:00")  # Ben with Daniel, who also does Cara's spot at 10:15
+        info = lambda: screen_text(app).splitlines()[-2]  # noqa: E731
+        await press(pilot, "m", "down")
+        await until(pilot, lambda: "✔ Enter to move here, Esc to stop" in info(), "a free time said free")
+        await press(pilot, *["down"] * 7)  # 10:00: Daniel is busy at 10:15
+        await until(pilot, lambda: "✖ busy · Esc to stop" in info(), "a busy time said busy")
+        await press(pilot, *["down"] * 35)  # 18:45: a 60-minute session ends after Daniel's hours
+        await until(pilot, lambda: "⚠ off · Enter asks a reason, Esc to stop" in info(), "after hours said off")
+        assert "→ Mon 23 Nov 18:45" in info()
 
 
 @pilot_test

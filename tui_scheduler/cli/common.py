@@ -98,10 +98,11 @@ def print_booked(sched: Scheduler, appt, as_json: bool, judged: bool = False) ->
 def over_bookings(sched: Scheduler, hits, add, taken: str, then=lambda added: None) -> int:
     """Time off or a closure: over booked appointments it is refused, listing them (exit 1), unless the
     person said --override; then it is taken, the appointments are listed to be moved, and `then` says
-    what was added."""
+    what was added. One transaction: the appointments listed are the ones it was taken over."""
     try:
-        found = hits()
-        added = add()
+        with sched.batch():
+            found = hits()
+            added = add()
     except StrandsBookings as exc:
         print_appointments(sched, exc.appointments, False)
         print(f"tui-scheduler: {exc.reason} (add --override)", file=sys.stderr)

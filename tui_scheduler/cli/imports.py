@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -18,11 +20,20 @@ def add_commands(sub, groups: dict) -> None:
     s.set_defaults(handler=clients)
 
 
+LARGEST = 20 * 1024 * 1024  # about 100,000 clients; a bigger file is not a practice's client list
+
+
 def clients(args, sched: Scheduler) -> int:
+    path = Path(args.csv).expanduser()
     try:
-        data = Path(args.csv).expanduser().read_bytes()
+        with path.open("rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # a device or a pipe could be endless
+                raise BadInput(f"{args.csv} is not a plain file: export the clients to a .csv file first")
+            data = f.read(LARGEST + 1)
     except OSError as exc:
         raise BadInput(f"cannot read {args.csv}: {exc.strerror or exc}") from None
+    if len(data) > LARGEST:
+        raise BadInput(f"{args.csv} is over {LARGEST // 2**20} MB: too big for a list of clients; nothing was imported")
     result = sched.import_clients(data, dry_run=args.dry_run)
     for number, why in result.refused:
         print(f"row {number}: {why}", file=sys.stderr)

@@ -20,6 +20,9 @@ from .model import Appointment, Client, Kind, Status, _build, _plain, from_iso, 
 
 TLS_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+# No reminder for an appointment that starts within the hour: it was booked with the client just now (a
+# walk-in, a call), or the reminder is too late to help. A move or a cancellation is still told.
+TOO_SOON = timedelta(hours=1)
 KEEP_DAYS = 30  # the outbox forgets messages about appointments longer ago than this; the audit log keeps them
 
 # what a message is about
@@ -119,6 +122,8 @@ def _wanted(a: Appointment, last: Message | None, now: datetime, hours: int) -> 
         return None
     window = a.start - timedelta(hours=hours)
     if a.status == Status.BOOKED:
+        if a.start - now < TOO_SOON and (last is None or last.what == CANCELLATION):
+            return None
         if last is None:
             return (REMINDER, window) if window <= now else None
         if last.what == CANCELLATION:  # booked again after the client was told it was cancelled
@@ -138,6 +143,8 @@ def _why_dropped(a: Appointment | None, m: Message, now: datetime) -> str:
         return "the appointment no longer exists"
     if a.start <= now:
         return "too late: the appointment has begun"
+    if a.start - now < TOO_SOON and m.what == REMINDER:
+        return "too late: the appointment starts within the hour"
     if a.status != Status.BOOKED and m.what != CANCELLATION:
         return f"the appointment is {a.status}"
     if a.start != m.start:

@@ -76,19 +76,17 @@ def export(args, sched: Scheduler) -> int:
         sys.stdout.buffer.flush()
         return 0
     out = Path(args.out).expanduser()
+    if not out.parent.is_dir():
+        raise BadInput(f"no folder {out.parent} to write {out.name} into")
     if args.all:
         if out.exists() and not out.is_dir():
             raise BadInput(f"--out {out} is a file; with --all it names a folder for one file per feed")
-        if not out.parent.is_dir():
-            raise BadInput(f"no folder {out.parent} to write {out.name} into")
         chosen = sched.every_feed(**days)
         out.mkdir(exist_ok=True)
         targets = [(feed, out / file_name(feed)) for feed in chosen]
     else:
         if out.is_dir() and not out.is_symlink():
             raise BadInput(f"--out {out} is a folder; give the .ics file to write")
-        if not out.parent.is_dir():
-            raise BadInput(f"no folder {out.parent} to write {out.name} into")
         scope, name = _scope(args)
         targets = [(sched.describe_feed(scope, name, **days), out)]
     for feed, path in targets:

@@ -47,6 +47,9 @@ _PHONE_LIKE = re.compile(r"\+?\d(?:[\s().-]*\d){6,}")
 _ECHO = 10  # this many characters of the message, or more, read back in a complaint are hidden too
 
 
+SAID = 300  # a complaint is said in at most this many characters; the rest of it is not looked at
+
+
 def scrub(reason: str, *private: str) -> str:
     """A server's or command's complaint on one line, without the client's address, phone or message:
     each hidden in any case, any phone-like number, and any stretch of the message read back."""
@@ -56,8 +59,8 @@ def scrub(reason: str, *private: str) -> str:
             line = re.sub(re.escape(word), HIDDEN, line, flags=re.IGNORECASE)
     line = _PHONE_LIKE.sub(HIDDEN, line)
     folded = [" ".join(p.split()).casefold() for p in private if p and len(p) >= _ECHO]
-    out, i = [], 0
-    while i < len(line):  # the longest stretch from here that a private text contains
+    out, i, said = [], 0, 0
+    while i < len(line) and said < SAID:  # the longest stretch from here that a private text contains
         j = i + _ECHO
         while j <= len(line) and any(line[i:j].casefold() in p for p in folded):
             j += 1
@@ -67,7 +70,8 @@ def scrub(reason: str, *private: str) -> str:
         else:
             out.append(line[i])
             i += 1
-    return "".join(out)[:300]
+        said += len(out[-1])
+    return "".join(out)[:SAID]
 
 
 class Post:

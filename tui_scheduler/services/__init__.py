@@ -28,8 +28,8 @@ AREAS = {
     "closing": ("closures", "Closing", "add_closure closed_days closure_hits closures hit_by_closures "
                                        "remove_closure"),
     "booking": ("booking", "Booking", "appointments book_session book_spot book_visit cancel day_span describe "
-                                      "draft get move problems_for_session problems_for_spot problems_for_visit "
-                                      "reinstate set_status spot_openings staff_for_slot"),
+                                      "draft get move problems_for_move problems_for_session problems_for_spot "
+                                      "problems_for_visit reinstate set_status spot_openings staff_for_slot"),
     "confirmations": ("confirmations", "Confirmations", "call_list confirm"),
     "reminders": ("reminders", "Reminders", "keep_sending outbox send_reminders sending set_sending"),
     "attendance_records": ("attendance", "AttendanceRecords", "attendance client_attendance"),
@@ -103,3 +103,6 @@ class Scheduler:
 
     def batch(self) -> ContextManager[None]:
         return self.ctx.batch()
+
+    def view(self) -> ContextManager[None]:
+        return self.ctx.view()

@@ -109,7 +109,10 @@ class _Words:
 
     def _time_off(self, e: dict) -> str:
         hits = f"; strands {', '.join(e['hits'])}" if e.get("hits") else ""
-        why = f": {e['reason']}" if e.get("reason") else ""
+        if e.get("reason"):  # written before the log kept no reason's words
+            why = f": {e['reason']}"
+        else:
+            why = " (the reason is kept with the time off)" if e.get("reason_given") else ""
         return f"time off for {self.name(e.get('id'))} {self.when(e.get('start'))} to {self.when(e.get('end'))}{why}{hits}"
 
     def _time_off_remove(self, e: dict) -> str:

@@ -16,7 +16,7 @@ from ..core.errors import BadInput, Refused
 from ..core.model import Appointment, Client, Kind, Role, Room, Staff, Status
 from ..core.policy import CANCELLED_BY, is_late_cancel
 from .context import Area
-from .desk import ANYONE, Desk, choice, clean_text, decide
+from .desk import ANYONE, Desk, choice, clean_line, decide
 
 
 class Booking(Area):
@@ -78,7 +78,7 @@ class Booking(Area):
         if client is None or room is None:
             raise Refused(f"{desk.label(host)} refers to a client or room that no longer exists")
         appt = self.draft(desk, Kind.SPOT, client, person, room, desk.time(start), 15,
-                          modality=modality, visit_id=host.id, region=clean_text(region, "the region", 100))
+                          modality=modality, visit_id=host.id, region=clean_line(region, "the region", 100))
         return appt, (host,)
 
     @staticmethod
@@ -133,34 +133,45 @@ class Booking(Area):
     def move(self, appt_id: str, start: str | datetime, override: str | None = None) -> Appointment:
         """Move to a new start, keeping the length; a visit takes its spot work along."""
         with self.ctx.write() as desk:
-            appt = desk.appointment(appt_id)
-            if appt.status not in statuses.MOVABLE:
-                raise Refused(f"{desk.label(appt)} is {appt.status} and cannot be moved")
-            new_start = desk.time(start)
-            delta = new_start - appt.start
-            now = self.now()
-            group = [appt]
-            group += desk.spots_of(appt, keep=lambda spot: spot.holds_time)
-            # the client confirmed the old time, not the new one
-            moved = [a.changed(now, start=a.start + delta, end=a.end + delta, confirmed=None) for a in group]
-            ids = {a.id for a in moved}
-            nearby = [a for a in desk.near(new_start, new_start + (appt.end - appt.start)) if a.id not in ids]
-            if appt.kind == Kind.SPOT and appt.visit_id not in {a.id for a in nearby}:
-                host = desk.book.get(appt.visit_id or "")
-                nearby += [host] if host else []
-            nearby += moved
-            snap = desk.snapshot(moved, nearby)
-            problems = []
-            for a in moved:
-                for p in rules.check(snap, a):
-                    label = "" if a.id == appt.id else f"spot work at {a.start.astimezone(desk.tz):%H:%M}: "
-                    problems.append(replace(p, message=label + p.message))
+            appt, moved, problems = self._moving(desk, appt_id, start)
             granted = decide(problems, override)
             for a in moved:
                 desk.book.put(replace(a, overrides={**a.overrides, **granted}))
-            desk.tx.audit("move", id=appt.id, spots=[a.id for a in moved[1:]], start=new_start.isoformat(),
+            desk.tx.audit("move", id=appt.id, spots=[a.id for a in moved[1:]], start=moved[0].start.isoformat(),
                           was=appt.start.isoformat(), overridden=sorted(granted) or None)
             return replace(moved[0], overrides={**moved[0].overrides, **granted})
+
+    def problems_for_move(self, appt_id: str, start: str | datetime) -> list[rules.Problem]:
+        """The rules' verdict on a move without making it, for the calendar while an appointment is carried."""
+        with self.ctx.read() as desk:
+            return self._moving(desk, appt_id, start)[2]
+
+    def _moving(self, desk: Desk, appt_id: str, start: str | datetime
+                ) -> tuple[Appointment, list[Appointment], list[rules.Problem]]:
+        """The appointment, it and its spot work at the new time, and what the rules say of them there."""
+        appt = desk.appointment(appt_id)
+        if appt.status not in statuses.MOVABLE:
+            raise Refused(f"{desk.label(appt)} is {appt.status} and cannot be moved")
+        new_start = desk.time(start)
+        delta = new_start - appt.start
+        now = self.now()
+        group = [appt]
+        group += desk.spots_of(appt, keep=lambda spot: spot.holds_time)
+        # the client confirmed the old time, not the new one
+        moved = [a.changed(now, start=a.start + delta, end=a.end + delta, confirmed=None) for a in group]
+        ids = {a.id for a in moved}
+        nearby = [a for a in desk.near(new_start, new_start + (appt.end - appt.start)) if a.id not in ids]
+        if appt.kind == Kind.SPOT and appt.visit_id not in {a.id for a in nearby}:
+            host = desk.book.get(appt.visit_id or "")
+            nearby += [host] if host else []
+        nearby += moved
+        snap = desk.snapshot(moved, nearby)
+        problems = []
+        for a in moved:
+            for p in rules.check(snap, a):
+                label = "" if a.id == appt.id else f"spot work at {a.start.astimezone(desk.tz):%H:%M}: "
+                problems.append(replace(p, message=label + p.message))
+        return appt, moved, problems
 
     def cancel(self, appt_id: str, reason: str = "", by: str = "client") -> Appointment:
         """Cancel; a visit's spot work is cancelled with it (the patient is not there for it).
@@ -175,7 +186,7 @@ class Booking(Area):
             appt = desk.appointment(appt_id)
             if appt.status not in statuses.CANCELLABLE:
                 raise Refused(f"{desk.label(appt)} is already {appt.status}")
-            reason = " ".join(clean_text(reason, "the reason", 500).split())
+            reason = clean_line(reason, "the reason", 500)
             late = is_late_cancel(self.now(), appt.start, desk.practice.late_cancel_hours, by)
             done, spots = self._change(desk, appt, Status.CANCELLED, cancel_reason=reason, late_cancel=late)
             desk.tx.audit("cancel", id=appt.id, spots=[s.id for s in spots], reason_given=bool(reason) or None,

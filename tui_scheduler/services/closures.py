@@ -13,7 +13,7 @@ from ..core.closures import Closure, closed_text
 from ..core.errors import BadInput, Refused, StrandsBookings
 from ..core.model import Appointment
 from .context import Area
-from .desk import Desk, clean_text
+from .desk import Desk, clean_line
 from .search import as_day
 
 MAX_DAYS = 366
@@ -43,7 +43,7 @@ class Closing(Area):
     def add_closure(self, first_day: date | str, last_day: date | str, reason: str = "",
                     override: bool = False) -> Closure:
         first, last = _days(first_day, last_day)
-        reason = clean_text(reason, "a closure reason", 200)
+        reason = clean_line(reason, "a closure reason", 200)
         with self.ctx.write() as desk:
             hits = _hits(desk, first, last)
             if hits and not override:

@@ -24,9 +24,10 @@ class Confirmations(Area):
                 raise Refused(f"{desk.label(appt)} is {appt.status}; only a booked appointment is confirmed")
             if appt.confirmed:
                 raise Refused(f"{desk.label(appt)} was already confirmed {clock.describe(appt.confirmed, desk.tz)}")
-            closed = closure_on(desk.closures.all(), clock.local_day(appt.start, desk.tz))
+            day = clock.local_day(appt.start, desk.tz)
+            closed = closure_on(desk.closures.all(), day)
             if closed:  # an appointment that cannot take place is moved or cancelled, not confirmed
-                raise Refused(f"{closed_text(closed, clock.local_day(appt.start, desk.tz))}: move or cancel "
+                raise Refused(f"{closed_text(closed, day)}: move or cancel "
                               f"{desk.label(appt)} instead of confirming it")
             now = self.now()
             group = [appt, *desk.spots_of(appt)]

@@ -31,6 +31,7 @@ class Context:
     def write(self) -> Iterator[Desk]:
         """A transaction that commits what it staged, or the open batch's."""
         if getattr(self._batch, "desk", None) is not None:
+            self._no_writes_in_a_view()
             yield self._batch.desk
             return
         with self.folder.transaction(self.user) as tx:
@@ -54,6 +55,7 @@ class Context:
         caller may catch the refusal and go on.
         """
         if getattr(self._batch, "desk", None) is not None:
+            self._no_writes_in_a_view()
             yield
             return
         with self.folder.transaction(self.user) as tx:
@@ -63,6 +65,24 @@ class Context:
                 yield
             finally:
                 self._batch.desk = None
+
+    @contextmanager
+    def view(self) -> Iterator[None]:
+        """Several reads as one consistent view under one shared lock: a screen's rooms, names and
+        appointments all from the same commit. Nothing can be written inside it."""
+        if getattr(self._batch, "desk", None) is not None:
+            yield
+            return
+        with self.folder.reading() as tx:
+            self._batch.desk, self._batch.viewing = Desk(tx), True
+            try:
+                yield
+            finally:
+                self._batch.desk, self._batch.viewing = None, False
+
+    def _no_writes_in_a_view(self) -> None:
+        if getattr(self._batch, "viewing", False):
+            raise RuntimeError("a change was asked for inside a read-only view")  # a bug of ours, not the user's
 
 
 class Area:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from ..core import clock, rules
@@ -59,13 +60,18 @@ def clean_text(text: str | None, what: str, limit: int = 500) -> str:
     return _no_controls(value, what, allowed="\n\r\t")
 
 
+def clean_line(text: str | None, what: str, limit: int = 200) -> str:
+    """Text shown on one line (a reason, a phone number, a label): a pasted line break or tab is a space."""
+    return " ".join(clean_text(text, what, limit).split())
+
+
 def decide(problems: list[rules.Problem], override: str | None) -> dict[str, str]:
     """Raise for hard problems, and for soft ones without a reason; return the overrides to record."""
     hard = [p for p in problems if not p.soft]
     if hard:
         raise Refused(hard)
     soft = [p for p in problems if p.soft]
-    reason = clean_text(override, "the reason", 500)
+    reason = clean_line(override, "the reason", 500)
     if soft and not reason:
         raise NeedsOverride(soft)
     return {p.code: reason for p in soft}
@@ -79,6 +85,14 @@ def _word_starts(wanted: list[str], words: list[str]) -> bool:
         if at < 0:
             return False
     return True
+
+
+def _opened_on_use(module: str, cls: str) -> cached_property:
+    """A Desk's records of a kind whose module (in core) is imported when a transaction first uses them."""
+    def records(desk: Desk) -> Records:
+        return Records(desk.tx, getattr(import_module(f"..core.{module}", __package__), cls))
+    return cached_property(records)
+
 
 class Desk:
     """One transaction's view of the practice: records, appointments, and the rules' snapshot."""
@@ -100,40 +114,17 @@ class Desk:
 
     # The records below are opened, and their modules imported, on first use: most transactions touch
     # none of them, and the calendar's first frame would wait for their imports.
-    @cached_property
-    def feeds(self) -> Records:
-        from ..core.feeds import Feed
-        return Records(self.tx, Feed)
-
-    @cached_property
-    def clearances(self) -> Records:
-        from ..core.clearances import Clearance
-        return Records(self.tx, Clearance)
+    feeds = _opened_on_use("feeds", "Feed")
+    clearances = _opened_on_use("clearances", "Clearance")
+    caldav = _opened_on_use("sync", "CalDavAccount")
+    synced = _opened_on_use("sync", "SyncedCalendar")
+    sending = _opened_on_use("reminders", "Sending")
+    outbox = _opened_on_use("reminders", "Message")
 
     @cached_property
     def notes(self) -> NoteBook:
         from ..store.notes import NoteBook
         return NoteBook(self.tx)
-
-    @cached_property
-    def caldav(self) -> Records:
-        from ..core.sync import CalDavAccount
-        return Records(self.tx, CalDavAccount)
-
-    @cached_property
-    def synced(self) -> Records:
-        from ..core.sync import SyncedCalendar
-        return Records(self.tx, SyncedCalendar)
-
-    @cached_property
-    def sending(self) -> Records:
-        from ..core.reminders import Sending
-        return Records(self.tx, Sending)
-
-    @cached_property
-    def outbox(self) -> Records:
-        from ..core.reminders import Message
-        return Records(self.tx, Message)
 
     def save_practice(self, practice: Practice) -> None:
         """The practice is one record per folder: replaced whole."""

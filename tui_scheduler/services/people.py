@@ -11,7 +11,7 @@ from ..core.errors import BadInput, Refused
 from ..core.hours import WeeklyHours
 from ..core.model import PRESSURES, REMIND_BY, Client, Payer, Referral, Role, Room, RoomKind, Staff
 from .context import Area
-from .desk import choice, clean_name, clean_text
+from .desk import choice, clean_line, clean_name, clean_text
 
 
 class People(Area):
@@ -90,7 +90,7 @@ class People(Area):
             person = desk.find(desk.staff, who, "staff member")
             changes = _provider_ids(npi, license)
             if busy_calendar is not None:  # "" stops taking time off from a calendar
-                changes["busy_calendar"] = clean_text(busy_calendar, "--busy-calendar", 1000)
+                changes["busy_calendar"] = clean_line(busy_calendar, "--busy-calendar", 1000)
             if modalities is not None:
                 changes["modalities"] = tuple(dict.fromkeys(choice(m, desk.practice.modalities, "modality")
                                                             for m in modalities))
@@ -111,8 +111,8 @@ class People(Area):
             id="",
             name=name,
             payer=Payer(choice(payer, list(Payer), "payer")),
-            phone=clean_text(phone, "a phone number", 40),
-            email=clean_text(email, "an email address", 200),
+            phone=clean_line(phone, "a phone number", 40),
+            email=clean_line(email, "an email address", 200),
             pressure=choice(pressure, PRESSURES, "pressure") if pressure else "",
             notes=clean_text(notes, "the notes", 2000),
             remind_by=choice(remind_by, REMIND_BY, "way to remind") if remind_by else "",
@@ -144,8 +144,10 @@ class People(Area):
                     clean[key] = choice(value, REMIND_BY, "way to remind") if value else ""
                 elif key == "pressure":
                     clean[key] = choice(value, PRESSURES, "pressure") if value else ""
-                elif key in ("phone", "email", "notes"):
-                    clean[key] = clean_text(str(value), f"the {key}", {"phone": 40, "email": 200}.get(key, 2000))
+                elif key in ("phone", "email"):
+                    clean[key] = clean_line(str(value), f"the {key}", {"phone": 40, "email": 200}[key])
+                elif key == "notes":
+                    clean[key] = clean_text(str(value), "the notes", 2000)
                 elif key == "dob":
                     clean[key] = _birth_date(value, self.now())
                 elif key == "address":
@@ -172,8 +174,8 @@ class People(Area):
             if expires_d < issued_d:
                 raise BadInput(f"the referral expires ({expires_d}) before it is issued ({issued_d})")
             ref = Referral(id=desk.referrals.new_id("f"), client_id=who.id, visits=visits, issued=issued_d,
-                           expires=expires_d, prescriber=clean_text(prescriber, "the prescriber", 200),
-                           area=clean_text(area, "the area", 200), icd10=diagnoses)
+                           expires=expires_d, prescriber=clean_line(prescriber, "the prescriber", 200),
+                           area=clean_line(area, "the area", 200), icd10=diagnoses)
             desk.referrals.put(ref)
             desk.tx.audit("referral-add", id=ref.id, client=who.id, visits=visits, expires=str(expires_d))
         return ref
@@ -194,7 +196,7 @@ def _provider_ids(npi: str | None, license: str | None) -> dict[str, str]:
     if npi is not None:
         out["npi"] = codes.npi(npi) if npi.strip() else ""
     if license is not None:
-        out["license"] = clean_text(license, "a licence", 100)
+        out["license"] = clean_line(license, "a licence", 100)
     return out
 
 

@@ -10,7 +10,7 @@ from ..core.hours import WeeklyHours
 from ..core.model import Practice
 from ..store.tables import Records, VisitIndex
 from .context import Area
-from .desk import clean_name, clean_text
+from .desk import clean_line, clean_name, clean_text
 
 DEFAULT_HOURS = ("mon-fri 08:00-19:00", "sat 09:00-14:00")
 
@@ -53,7 +53,7 @@ class PracticeSetup(Area):
                                        f"{desk.practice.grid_minutes}-minute grid")
                     changes[key] = value
             if phone is not None:
-                changes["phone"] = clean_text(phone, "phone number", 40)
+                changes["phone"] = clean_line(phone, "phone number", 40)
             if late_cancel_hours is not None:
                 if not isinstance(late_cancel_hours, int) or not 0 <= late_cancel_hours <= 336:
                     raise BadInput("the late-cancel window is 0 to 336 hours")
@@ -61,7 +61,7 @@ class PracticeSetup(Area):
             if address is not None:
                 changes["address"] = clean_text(address, "the address", 300)
             if tax_id is not None:
-                changes["tax_id"] = clean_text(tax_id, "the tax id", 40)
+                changes["tax_id"] = clean_line(tax_id, "the tax id", 40)
             if fees:
                 changes["fees"] = {**desk.practice.fees, **dict(codes.fee(f) for f in fees)}
             if no_show_uses_visit is not None:

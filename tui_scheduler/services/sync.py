@@ -50,7 +50,7 @@ from ..core.sync import (
 )
 from ..store.files import FILE_MODE
 from .context import Area
-from .desk import clean_text
+from .desk import clean_line
 
 LOCK_FILE = ".sync-lock"
 LOCK_WAIT = 600.0  # a sync of a busy practice takes seconds; ten minutes means the other one is stuck
@@ -134,7 +134,7 @@ class Sync(Area):
         if url is not None:
             changes["url"] = _check_url(url)
         if user is not None:
-            changes["user"] = clean_text(user, "--user", 200)
+            changes["user"] = clean_line(user, "--user", 200)
             if not changes["user"]:
                 raise BadInput("--user must not be empty")
         if password_file is not None:

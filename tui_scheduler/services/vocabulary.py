@@ -10,7 +10,7 @@ from dataclasses import replace
 from ..core import clock
 from ..core.errors import BadInput, Refused
 from .context import Area
-from .desk import Desk, clean_text
+from .desk import Desk, clean_line
 
 _WORD = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -71,7 +71,7 @@ class Vocabulary(Area):
 
     def add_flag(self, name: str, meaning: str = "") -> str:
         word = _word(name, "flag")
-        meaning = clean_text(meaning, "what a flag means", 120) or word.replace("-", " ")
+        meaning = clean_line(meaning, "what a flag means", 120) or word.replace("-", " ")
         with self.ctx.write() as desk:
             if word in desk.practice.flags:
                 raise Refused(f"{word} is already one of the practice's flags")

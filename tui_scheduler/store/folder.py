@@ -22,11 +22,11 @@ import stat
 import time
 import uuid
 from contextlib import contextmanager
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-import filelock
 import orjson
 
 from ..core.errors import DataFolderError
@@ -58,11 +58,21 @@ def os_user() -> str:
         return f"uid{os.getuid()}"
 
 
+def _open_lock_file(path: Path) -> int:
+    """A descriptor of a lock file to flock, made with the group's bits if it is not there yet; never
+    through a symlink."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+        os.fchmod(fd, FILE_MODE)  # the umask may have taken the group's bits
+        return fd
+    except FileExistsError:
+        return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+
+
 class DataFolder:
     def __init__(self, path: str | os.PathLike, lock_timeout: float = 15.0):
         self.path = Path(path).expanduser().absolute()
         self.lock_timeout = lock_timeout
-        self._lock = filelock.FileLock(self.path / LOCK, timeout=lock_timeout, mode=FILE_MODE)
         # path -> (version key, parsed content, records built from it): valid while the file's version
         # and stat stay the same; every commit replaces a file by rename, so a changed file always differs
         self._cache: dict[str, tuple[tuple, object, dict]] = {}
@@ -70,6 +80,14 @@ class DataFolder:
 
     def __repr__(self) -> str:
         return f"DataFolder({str(self.path)!r})"
+
+    @cached_property
+    def _lock(self):
+        """The writers' lock, made on the first write: a process that only reads (the app until its first
+        change, `list`, the feeds) never imports filelock, a few milliseconds of every start."""
+        import filelock
+
+        return filelock.FileLock(self.path / LOCK, timeout=self.lock_timeout, mode=FILE_MODE)
 
     def create(self) -> None:
         try:
@@ -142,6 +160,8 @@ class DataFolder:
         moment), and a crash journal is rolled forward first. `on_wait` is called once if another
         process holds the lock now, so a person can be told why nothing happens yet."""
         self._check_usable()
+        import filelock
+
         got = False
         if on_wait is not None:
             try:
@@ -160,15 +180,20 @@ class DataFolder:
 
     def _tidy_if_free(self) -> None:
         """A process's first read sweeps up what a crashed one left, when no writer is busy (a writer's
-        own temp files are not stale); otherwise the next writer does it."""
+        own temp files are not stale); otherwise the next writer does it. The writers' lock file is tried
+        with a plain flock, which excludes filelock's flock on it in any process or thread."""
         try:
-            self._lock.acquire(timeout=0)
-        except (filelock.Timeout, OSError):
-            return
+            fd = _open_lock_file(self.path / LOCK)
+        except OSError:
+            return  # the next writer says what is wrong
         try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return  # a writer is busy
             self._recover()
         finally:
-            self._lock.release()
+            os.close(fd)  # releases the flock
 
     def _check_usable(self) -> None:
         lock_path = self.path / LOCK
@@ -193,11 +218,7 @@ class DataFolder:
         place. A fresh descriptor each time: flock locks belong to it, so threads exclude each other too."""
         path = self.path / COMMIT_LOCK
         try:
-            try:
-                fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
-                os.fchmod(fd, FILE_MODE)  # the umask may have taken the group's bits
-            except FileExistsError:
-                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = _open_lock_file(path)
         except OSError as exc:
             raise DataFolderError(describe_os_error(exc, path, "locking")) from None
         try:
@@ -217,6 +238,8 @@ class DataFolder:
 
     @contextmanager
     def _locked(self):
+        import filelock
+
         self._check_usable()
         lock_path = self.path / LOCK
         try:

@@ -6,8 +6,8 @@ per-process copy between transactions and never writes a file by itself.
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 import zlib
 from datetime import datetime
 from typing import Generic, Iterable, TypeVar
@@ -98,8 +98,12 @@ def stage_record(tx: Transaction, rel: str, name: str, ident: str, doc: dict | N
     tx.stage(rel, {**data, name: table})
 
 
+# The operating system's randomness, as `secrets` uses; importing secrets (hmac, hashlib) cost every start.
+_RANDOM = random.SystemRandom()
+
+
 def new_code(length: int) -> str:
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+    return "".join(_RANDOM.choice(_ID_ALPHABET) for _ in range(length))
 
 
 class Records(Generic[R]):
@@ -139,9 +143,29 @@ class Records(Generic[R]):
             memo[("names", self.name)] = found
         return found
 
+    def _by_id(self) -> dict[str, dict] | None:
+        """id -> stored dict (the first of that id), built once per version of the file and shared like
+        the names: a booking looks up its client several times, in a file of thousands. None while this
+        transaction has staged the file (its own writes are scanned as they are)."""
+        memo = self.tx.built(self.rel)
+        if memo is None:
+            return None
+        index = memo.get(("ids", self.name))
+        if index is None:
+            index = {}
+            for d in self.raw():
+                if isinstance(d.get("id"), str):
+                    index.setdefault(d["id"], d)
+            memo[("ids", self.name)] = index
+        return index
+
     def get(self, ident: str) -> R | None:
-        found = self.matching(lambda d: d.get("id") == ident)
-        return found[0] if found else None
+        index = self._by_id() if isinstance(ident, str) else None
+        if index is None:
+            found = self.matching(lambda d: d.get("id") == ident)
+            return found[0] if found else None
+        d = index.get(ident)
+        return None if d is None else load_record(self.cls, d, str(self.tx.folder.path / self.rel))
 
     def new_id(self, prefix: str) -> str:
         taken = {d.get("id") for d in self.raw()}

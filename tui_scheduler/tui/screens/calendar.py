@@ -27,6 +27,7 @@ from ..widgets.topbar import TopBar
 from .live import Live
 
 if TYPE_CHECKING:
+    from ...core.rules import Problem
     from .prompts import Filters
 
 # set_status walks back one step at a time; a fulfilment straight from booked goes back through arrived
@@ -127,6 +128,10 @@ class CalendarScreen(Live, Screen):
         self.filters: Filters | _AllShown = _AllShown()
         self.last_change: Change | None = None
         self.moving: Appointment | None = None
+        # while moving: (appointment id, start, revision stamp) -> what the rules say of the move there (or
+        # why it cannot be judged); worked out off the event loop each time the cursor settles on a time
+        self._verdict: tuple[tuple, list[Problem] | str] | None = None
+        self._judging: tuple | None = None
         self.period: Period | None = None
         self._cursor_wish: object = "now"
         self._people: tuple | None = None  # (revision stamp, rooms, staff, names of everyone and every room)
@@ -228,6 +233,10 @@ class CalendarScreen(Live, Screen):
             self._ahead = ahead
 
     def read_period(self, days: tuple[date, ...], by_room: bool, filters: Filters) -> Period:
+        with self.scheduler.view():  # everything shown from one commit, under one lock
+            return self._read_period(days, by_room, filters)
+
+    def _read_period(self, days: tuple[date, ...], by_room: bool, filters: Filters) -> Period:
         sched = self.scheduler
         stamp = sched.folder.revision_stamp()
         if self._people is None or self._people[0] != stamp:
@@ -348,17 +357,68 @@ class CalendarScreen(Live, Screen):
         return where
 
     def _move_hint(self, width: int) -> Text:
-        """What is being moved where, and the two keys, whole: the names give way first."""
+        """What is being moved where, whether the rules allow it there, and the keys, whole: the names give
+        way first, then the verdict's words."""
         a, target = self.moving, self._slot_text()
-        keys = ": Enter to move here, Esc to stop"
+        from .booking import in_the_way
+
+        verdict = self._move_verdict()
+        say = ""
+        if verdict is None:  # being worked out
+            tail = ": Enter to move here, Esc to stop"
+        elif not verdict:
+            tail = " ✔ Enter to move here, Esc to stop"
+        elif isinstance(verdict, str):
+            say, tail = f" ✖ {verdict}", " · Esc to stop"
+        else:  # in the desk's words ("busy", "room taken", "off"), else the rule's own
+            soft = all(p.soft for p in verdict)
+            words = [w for w in in_the_way(verdict, clinical=True) if w != "see below"]
+            say = ", ".join(words) or next(p.message for p in verdict if p.soft == soft)
+            say = f" {'⚠' if soft else '✖'} {say}"
+            tail = " · Enter asks a reason, Esc to stop" if soft else " · Esc to stop"
         client = self.period.names.get(a.client_id, "?") if self.period else "?"
-        for who in (*name_forms(client), ""):
-            moving = f"Moving {who} {a.start.astimezone(self.tz):%a %H:%M} → {target}" if who else f"→ {target}"
-            if len(moving + keys) <= width:
+        heads = [f"Moving {who} {a.start.astimezone(self.tz):%a %H:%M} → {target}" for who in name_forms(client)]
+        heads.append(f"→ {target}")
+        for head in heads:
+            line = head + say + tail
+            if len(line) <= width:
                 break
-        text = Text(moving + keys)
-        text.stylize("bold", 0, len("Moving") if who else 1)
+        else:  # the verdict's words give way, a word at a time, to keep the keys in sight
+            words = say.split()
+            while len(words) > 1 and len(line) > width:
+                words.pop()
+                line = f"{heads[-1]} {' '.join(words)}…{tail}"
+        text = Text(line)
+        text.stylize("bold", 0, len("Moving") if line.startswith("Moving") else 1)
         return text
+
+    def _move_verdict(self) -> list[Problem] | str | None:
+        """The rules' word on the move to the cursor's time, or None while it is being worked out."""
+        start = self.slot_start()
+        if start is None or self.moving is None:
+            return None
+        key = (self.moving.id, start, self.scheduler.folder.revision_stamp())
+        if self._verdict is not None and self._verdict[0] == key:
+            return self._verdict[1]
+        if self._judging != key:
+            self._judging = key
+            self._judge_move(key)
+        return None
+
+    @work(exclusive=True, thread=True, group="move-verdict")
+    def _judge_move(self, key: tuple) -> None:
+        appt_id, start, _ = key
+        try:
+            verdict: list[Problem] | str = self.scheduler.problems_for_move(appt_id, start)
+        except SchedulerError as exc:
+            verdict = exc.reason
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._judged, key, verdict)
+
+    def _judged(self, key: tuple, verdict: list[Problem] | str) -> None:
+        self._verdict = (key, verdict)
+        if self.moving is not None and self.showing:
+            self._show_info()
 
     def _slot_text(self) -> str:
         slot = self.grid.slot

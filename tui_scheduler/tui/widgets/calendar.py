@@ -302,6 +302,15 @@ class CalendarGrid(ScrollView, can_focus=True):
             self._styles[names] = style
         return style
 
+    @property
+    def _base(self) -> Style:
+        """The widget's own style, under every line: Textual works it out afresh at each `rich_style`, from
+        the widget and its ancestors, so it is kept with the component styles (and forgotten with them)."""
+        style = self._styles.get(())
+        if style is None:
+            style = self._styles[()] = self.rich_style
+        return style
+
     def notify_style_update(self) -> None:
         """A new theme or stylesheet: every cached line and style is stale."""
         super().notify_style_update()
@@ -309,15 +318,14 @@ class CalendarGrid(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
         if self.placed is None:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._base)
         left = round(self.scroll_x)  # 0 but on a terminal too narrow for one column
         if y < HEADER:
             return self._cached(("head", y, left), lambda: self._fitted(self._header_line(y), left))
         row = y - HEADER + round(self.scroll_y)
         if row >= self.placed.rows:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._base)
         on_row = self.cursor[0] if self.cursor[1] == row else None
         return self._cached(("row", row, on_row, left), lambda: self._fitted(self._row_line(row, on_row), left))
 
@@ -326,7 +334,7 @@ class CalendarGrid(ScrollView, can_focus=True):
         width = self.size.width
         if left:
             full = Strip.join([full.crop(0, GUTTER), full.crop(GUTTER + left, GUTTER + left + width)])
-        return full.crop_extend(0, width, self.rich_style)
+        return full.crop_extend(0, width, self._base)
 
     def _cached(self, key: tuple, build) -> Strip:
         key = (self._token, self.size.width, *key)
