@@ -6,7 +6,7 @@ patient checks in, is seen and leaves once, so the visit's booked spot work goes
 
 from __future__ import annotations
 
-from .model import Status
+from .model import Kind, Status
 
 B, A, F, C, N = Status.BOOKED, Status.ARRIVED, Status.FULFILLED, Status.CANCELLED, Status.NO_SHOW
 
@@ -32,6 +32,12 @@ FORWARD = {
 def may_become(was: Status, now: Status) -> bool:
     """Whether keys and buttons offer taking an appointment from `was` to `now`."""
     return was in CANCELLABLE if now == C else now in FORWARD.get(was, ())
+
+
+def asks_confirmation(kind: str, status: str) -> bool:
+    """Whether the client's yes to the time is asked for (and shown): a booked session or visit. Spot work
+    is confirmed with the visit it is inside."""
+    return status == B and kind != Kind.SPOT
 
 
 def spot_follows(was: Status, now: Status, spot: Status) -> Status | None:

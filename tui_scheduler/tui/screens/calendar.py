@@ -460,7 +460,7 @@ class CalendarScreen(Live, Screen):
         elif off:
             who = self.period.names.get(a.staff_id, "?")
             out.append((f"⚠ {off}: move it", f"⚠ {who} is off then: move it", f"⚠ {who} off", "⚠ off"))
-        if a.status == Status.BOOKED and a.kind != Kind.SPOT:
+        if statuses.asks_confirmation(a.kind, a.status):
             out.append((f"✔ confirmed {a.confirmed.astimezone(self.tz):%a %H:%M}", "✔ confirmed")
                        if a.confirmed else ("not confirmed",))
         if a.status == Status.CANCELLED:
@@ -499,8 +499,8 @@ class CalendarScreen(Live, Screen):
             here = [Hint(("book.session",), "Book"), Hint(("book.visit",), "Visit"), Hint(("book.series",), "Series")]
         if self.grid.paged:
             here.append(Hint(("view.prev_columns", "view.next_columns"), "More rooms" if self.by_room else "More staff"))
-        if appt is not None and self.moving is None and appt.status == Status.BOOKED and not appt.confirmed \
-                and appt.kind != Kind.SPOT:
+        if appt is not None and self.moving is None and not appt.confirmed \
+                and statuses.asks_confirmation(appt.kind, appt.status):
             here.append(Hint(("appt.confirm",), "Confirm"))  # the details dialog has it too, when this is cut
         always = (Hint(("appt.undo",), "Undo"), Hint(("screen.day",), "Day sheet"),
                   Hint(("screen.waitlist",), "Waitlist"), Hint(("screen.clients",), "Clients"),

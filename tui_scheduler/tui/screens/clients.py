@@ -22,13 +22,13 @@ from ...core import clock
 from ...core.errors import SchedulerError
 from ...core.model import PRESSURES, REMIND_BY, Client, Payer, Referral
 from ...services import Scheduler
-from ..widgets.blocks import short_name
+from ..widgets.blocks import note_mark, short_name
 from ..widgets.keyline import Hint, KeyLine
 from . import SCREENS_CSS
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
 from .notes import NoteScreen
-from .prompts import ConfirmScreen, Dialog, plain
+from .prompts import ConfirmScreen, FormDialog, plain
 from .reading import read_then
 
 SHOWN_CLIENTS = 200  # the list shows this many matches; typing narrows it
@@ -38,6 +38,7 @@ REMINDERS = {"": "email if there is one, else text", "email": "email only", "sms
              "none": "no reminders"}
 STATUS_WORDS = {"booked": "booked", "arrived": "checked in", "fulfilled": "fulfilled", "no-show": "no-show",
                 "cancelled": "cancelled"}
+BUTTON_KEYS = {"save": "^s", "edit": "^e", "referral": "^r", "new": "^n", "clearance": "^l"}  # as BINDINGS
 CLEARANCE = "clearance:"  # the option id of a clearance in the record starts so, then its id
 
 
@@ -65,10 +66,8 @@ def _visit_words(row: dict) -> str:
     if status == "fulfilled" and "total_units" in row:
         units = row["total_units"]
         words.append("no hands-on minutes" if units is None else f"{units} unit{'' if units == 1 else 's'}")
-    versions = row.get("note_versions", 0)
-    if versions:
-        words.append("✎" if versions == 1 else f"✎{versions}")
-    return " · ".join(words)
+    words.append(note_mark(row.get("note_versions", 0)))
+    return " · ".join(w for w in words if w)
 
 
 def _beside(left: str, right: Text | str, left_style: str = "") -> Table:
@@ -198,6 +197,7 @@ class ClientsScreen(Live, Screen):
     def __init__(self, scheduler: Scheduler):
         super().__init__()
         self.scheduler = scheduler
+        self.tz = clock.zone(scheduler.practice().timezone)
         self.clients: list[Client] = []  # read in a worker once the screen is up
         self.client: Client | None = None  # None: the form is for a new client
         self.record: dict | None = None  # the open client's history, read in a worker
@@ -268,10 +268,10 @@ class ClientsScreen(Live, Screen):
         client = self.client
         if client is None:
             return
-        sched = self.scheduler
+        sched, tz = self.scheduler, self.tz
 
         def read() -> tuple[dict, datetime]:
-            return sched.client_history(client.id), sched.now().astimezone(clock.zone(sched.practice().timezone))
+            return sched.client_history(client.id), sched.now().astimezone(tz)
 
         read_then(self, read, self._show_record)
 
@@ -409,19 +409,16 @@ class ClientsScreen(Live, Screen):
         self.query_one("#record").display = not editing
         self.query_one("#row-info").display = not editing
         self.query_one("#client-form").display = editing
-        bar = self.query_one(ButtonBar)
+        # (word, action): a button and a key-line hint each; the action is also the binding's id after "clients."
         if editing:
-            bar.set_buttons(("Save ^s", "save"), *((("Record ^e", "edit"),) if self.client else ()),
-                            ("Referral ^r", "referral"), ("New ^n", "new"))
-            here = (Hint(("clients.save",), "Save"), *((Hint(("clients.edit",), "Record"),) if self.client else ()),
-                    Hint(("clients.referral",), "Referral"), Hint(("clients.new",), "New"))
+            shown = [("Save", "save"), *([("Record", "edit")] if self.client else []), ("Referral", "referral"),
+                     ("New", "new")]
         else:
-            bar.set_buttons(("Edit ^e", "edit"), ("Clearance ^l", "clearance"), ("Referral ^r", "referral"),
-                            ("New ^n", "new"))
-            here = (Hint(("clients.edit",), "Edit"), Hint(("clients.clearance",), "Clearance"),
-                    Hint(("clients.referral",), "Referral"), Hint(("clients.new",), "New"))
+            shown = [("Edit", "edit"), ("Clearance", "clearance"), ("Referral", "referral"), ("New", "new")]
+        self.query_one(ButtonBar).set_buttons(*((f"{word} {BUTTON_KEYS[action]}", action) for word, action in shown))
         back = "Record" if editing and self.client else "Calendar"
-        self.query_one(KeyLine).show(here, (Hint(("clients.close",), back),))
+        self.query_one(KeyLine).show(tuple(Hint((f"clients.{action}",), word) for word, action in shown),
+                                     (Hint(("clients.close",), back),))
         self.warned = False
 
     # --- the form ---------------------------------------------------------------------------------
@@ -475,16 +472,14 @@ class ClientsScreen(Live, Screen):
 
     def action_back(self) -> None:
         """From the form back to the record (once more over unsaved typing); from the record, the calendar."""
-        if not self.editing or self.client is None:
-            if self.editing and self._form() != self.filled and not self.warned:
-                self.warned = True
-                self._say("[$warning]⚠ not saved: ^s saves, Esc again leaves it[/]")
-                return
-            self.app.pop_screen()
-            return
-        if self._form() != self.filled and not self.warned:
+        leaving = not self.editing or self.client is None
+        if self.editing and self._form() != self.filled and not self.warned:
             self.warned = True
-            self._say("[$warning]⚠ changes not saved: ^s saves, Esc again drops them[/]")
+            self._say("[$warning]⚠ not saved: ^s saves, Esc again leaves it[/]" if leaving
+                      else "[$warning]⚠ changes not saved: ^s saves, Esc again drops them[/]")
+            return
+        if leaving:
+            self.app.pop_screen()
             return
         self.show_client(self.client)
         self._say("")
@@ -559,10 +554,10 @@ class ClientsScreen(Live, Screen):
          "edit": self.action_edit, "clearance": self.action_clearance}[event.name]()
 
 
-class ReferralScreen(Dialog):
+class ReferralScreen(FormDialog):
     """A new referral (prescription) for a client: how many visits, until when, by whom, for what."""
 
-    BINDINGS = [Binding("ctrl+s", "add", "Add", id="referral.add")]
+    BINDINGS = [Binding("ctrl+s", "submit", "Add", id="referral.add")]
 
     def __init__(self, scheduler: Scheduler, client: Client):
         super().__init__()
@@ -583,7 +578,7 @@ class ReferralScreen(Dialog):
     def on_mount(self) -> None:
         self.query_one("#ref-visits", Input).focus()
 
-    def action_add(self) -> None:
+    def action_submit(self) -> None:
         visits = self.query_one("#ref-visits", Input).value
         codes = [c for c in self.query_one("#ref-icd10", Input).value.replace(",", " ").split() if c]
         try:
@@ -592,22 +587,15 @@ class ReferralScreen(Dialog):
                                               prescriber=self.query_one("#ref-prescriber", Input).value,
                                               area=self.query_one("#ref-area", Input).value, icd10=codes)
         except SchedulerError as exc:
-            self.query_one("#problems", Static).update(
-                f"[$error]✖ referral for {plain(self.client.name)}: {plain(exc.reason)}[/] (nothing saved)")
+            self.refused(f"referral for {self.client.name}", exc.reason)
             return
         self.dismiss(ref)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_add()
 
-    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
-        self.action_add() if event.name == "add" else self.dismiss(None)
-
-
-class ClearanceScreen(Dialog):
+class ClearanceScreen(FormDialog):
     """A doctor's clearance of one of the client's flags, on file (until a date, or with no end)."""
 
-    BINDINGS = [Binding("ctrl+s", "add", "Add", id="clearance.add")]
+    BINDINGS = [Binding("ctrl+s", "submit", "Add", id="clearance.add")]
 
     def __init__(self, scheduler: Scheduler, client: Client):
         super().__init__()
@@ -630,20 +618,13 @@ class ClearanceScreen(Dialog):
     def on_mount(self) -> None:
         self.query_one("#clear-by", Input).focus()
 
-    def action_add(self) -> None:
+    def action_submit(self) -> None:
         try:
             found = self.scheduler.add_clearance(self.client.id, str(self.query_one("#clear-flag", Choice).value),
                                                  self.query_one("#clear-by", Input).value,
                                                  self.query_one("#clear-until", Input).value.strip() or None,
                                                  self.query_one("#clear-note", Input).value)
         except SchedulerError as exc:
-            self.query_one("#problems", Static).update(
-                f"[$error]✖ clearance for {plain(self.client.name)}: {plain(exc.reason)}[/] (nothing saved)")
+            self.refused(f"clearance for {self.client.name}", exc.reason)
             return
         self.dismiss(found)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_add()
-
-    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
-        self.action_add() if event.name == "add" else self.dismiss(None)

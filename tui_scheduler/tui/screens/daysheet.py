@@ -28,13 +28,14 @@ from ...core import billing, clock
 from ...core.closures import Closure
 from ...core.errors import SchedulerError
 from ...core.model import Status
+from ...core.statuses import asks_confirmation
 from ...services import Scheduler
-from ..widgets.blocks import CONFIRMED, LATE, STATUS_LETTER, STRANDED
+from ..widgets.blocks import CONFIRMED, LATE, STATUS_LETTER, STRANDED, note_mark
 from ..widgets.keyline import Hint, KeyLine
 from . import SCREENS_CSS
 from .fields import ButtonBar, TextField
 from .live import Live
-from .prompts import Dialog, plain
+from .prompts import FormDialog, plain
 from .reading import read_then
 
 
@@ -93,16 +94,10 @@ def _flags(row: dict, form: int) -> str:
 def _state(row: dict) -> str:
     """The status letter and its marks, as on the calendar: ✔ confirmed, ⚠ therapist off, ! late cancel."""
     status = Status(row["status"])
-    marks = CONFIRMED if row.get("confirmed") and status == Status.BOOKED and row["kind"] != "spot" else ""
+    marks = CONFIRMED if row.get("confirmed") and asks_confirmation(row["kind"], status) else ""
     marks += STRANDED if row.get("time_off") else ""
     marks += LATE if row.get("late_cancel") else ""
     return STATUS_LETTER[status] + marks
-
-
-def _note(row: dict) -> str:
-    """✎ a signed note, ✎2 one amended once (two versions)."""
-    versions = row.get("note_versions", 0)
-    return "" if not versions else "✎" if versions == 1 else f"✎{versions}"
 
 
 def _units(row: dict) -> str:
@@ -129,7 +124,7 @@ COLUMNS = {
     "flags": Column("Flags", (lambda r: _flags(r, 0), lambda r: _flags(r, 1))),
     "referral": Column("Referral", (lambda r: _referral(r, 0), lambda r: _referral(r, 1), lambda r: _referral(r, 2))),
     "units": Column("Units", (_units,)),
-    "note": Column("Note", (_note,)),
+    "note": Column("Note", (lambda r: note_mark(r.get("note_versions", 0)),)),
 }
 # when the line is too long, one step at a time: a shorter form of a column, or a column left out (the
 # row below the sheet still says everything)
@@ -331,7 +326,7 @@ class DaySheetScreen(Live, Screen):
                        f"{r['client']}{payer}{phone} · " + (f"{what} · " if what else "")
                        + f"{_who(r)} · {r['room']}")]
         standing = []
-        if r["status"] == Status.BOOKED and r["kind"] != "spot":
+        if asks_confirmation(r["kind"], r["status"]):
             standing.append(f"✔ confirmed {r['confirmed'][:16].replace('T', ' ')}" if r.get("confirmed")
                             else "not confirmed yet")
         if r.get("time_off"):
@@ -439,10 +434,10 @@ class DaySheetScreen(Live, Screen):
         return self.calls
 
 
-class HandsOnScreen(Dialog):
+class HandsOnScreen(FormDialog):
     """Direct one-on-one minutes per timed code; the units follow the 8-minute rule."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="hands_on.save")]
+    BINDINGS = [Binding("ctrl+s", "submit", "Save", id="hands_on.save")]
 
     def __init__(self, scheduler: Scheduler, row: dict):
         super().__init__()
@@ -478,17 +473,10 @@ class HandsOnScreen(Dialog):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._preview()
 
-    def action_save(self) -> None:
+    def action_submit(self) -> None:
         try:
             done = self.scheduler.record_hands_on(self.row["id"], self._minutes())
         except SchedulerError as exc:
-            self.query_one("#problems", Static).update(f"[$error]✖ {plain(self.row['client'])}: {plain(exc.reason)}[/] "
-                                                       "(nothing saved)")
+            self.refused(self.row["client"], exc.reason)
             return
         self.dismiss(done)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_save()
-
-    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
-        self.action_save() if event.name == "save" else self.dismiss(None)

@@ -108,7 +108,7 @@ class DetailsScreen(Live, Dialog):
         if button == "spot":
             return a.kind in (Kind.VISIT, Kind.SPOT)
         if button == "confirm":  # spot work is confirmed with its visit
-            return a.kind != Kind.SPOT and a.status == Status.BOOKED and not a.confirmed
+            return statuses.asks_confirmation(a.kind, a.status) and not a.confirmed
         if button == "move":
             return a.status in statuses.MOVABLE
         if button in ("arrived", "fulfilled", "no-show", "cancel"):
@@ -187,7 +187,7 @@ class DetailsScreen(Live, Dialog):
         head.append(a.kind.capitalize(), style="bold")
         head.append(f" · {STATUS_LETTER[a.status]}{marks(a, {a.id: r.stranded} if r and r.stranded else {})} "
                     f"{a.status}")
-        if a.status == Status.BOOKED and a.kind != Kind.SPOT:
+        if statuses.asks_confirmation(a.kind, a.status):
             head.append(f" · ✔ confirmed {clock.describe(a.confirmed, tz)}" if a.confirmed else " · not confirmed")
         who = "Provider" if a.kind == Kind.VISIT else "Therapist"
         client = r.client if r else None

@@ -16,7 +16,7 @@ from ...core.errors import SchedulerError
 from ...core.model import Appointment, Room, Staff
 from ...core.rules import Problem
 from . import SCREENS_CSS
-from .fields import Choice
+from .fields import ButtonBar, Choice
 
 
 class Dialog(ModalScreen):
@@ -27,6 +27,23 @@ class Dialog(ModalScreen):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class FormDialog(Dialog):
+    """A dialog with a form that does one thing (`action_submit`): ^s, Enter in a field or any button of the
+    bar but Close does it. A refusal is said in the form's `#problems` line, and the typing stays."""
+
+    def action_submit(self) -> None:
+        raise NotImplementedError
+
+    def refused(self, who: str, reason: str, lost: str = "nothing saved") -> None:
+        self.query_one("#problems", Static).update(f"[$error]✖ {plain(who)}: {plain(reason)}[/] ({lost})")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_submit()
+
+    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
+        self.action_close() if event.name == "close" else self.action_submit()
 
 
 def plain(text: str) -> str:

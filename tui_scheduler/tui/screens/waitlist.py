@@ -21,7 +21,7 @@ from . import SCREENS_CSS
 from .booking import SESSION_MINUTES
 from .fields import ButtonBar, Choice, TextField
 from .live import Live
-from .prompts import Dialog, OverrideScreen, plain
+from .prompts import FormDialog, OverrideScreen, plain
 from .reading import read_then
 
 
@@ -160,10 +160,10 @@ class WaitlistScreen(Live, Screen):
         self.app.check_waitlist()  # at once, not at the next poll
 
 
-class WaitEntryScreen(Dialog):
+class WaitEntryScreen(FormDialog):
     """A client waiting for a therapist, modality and length within a range of days."""
 
-    BINDINGS = [Binding("ctrl+s", "add", "Add", id="waitlist.confirm")]
+    BINDINGS = [Binding("ctrl+s", "submit", "Add", id="waitlist.confirm")]
 
     def __init__(self, scheduler: Scheduler):
         super().__init__()
@@ -199,7 +199,7 @@ class WaitEntryScreen(Dialog):
     def _value(self, name: str):
         return self.query_one(f"#{name}", Choice).value
 
-    def action_add(self) -> None:
+    def action_submit(self) -> None:
         client = self._value("client")
         if client is None:
             self.query_one("#problems", Static).update("[$error]✖ choose a client first[/]")
@@ -210,13 +210,6 @@ class WaitEntryScreen(Dialog):
                 self.query_one("#last", Input).value, modality=self._value("modality"),
                 therapist=self._value("therapist"), note=self.query_one("#note", Input).value)
         except SchedulerError as exc:
-            who = self.query_one("#client", Choice).text
-            self.query_one("#problems", Static).update(f"[$error]✖ {who}: {plain(exc.reason)}[/] (nothing added)")
+            self.refused(self.query_one("#client", Choice).text, exc.reason, "nothing added")
             return
         self.dismiss(entry)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_add()
-
-    def on_button_bar_pressed(self, event: ButtonBar.Pressed) -> None:
-        self.action_add() if event.name == "add" else self.dismiss(None)

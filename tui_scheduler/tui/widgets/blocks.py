@@ -16,6 +16,7 @@ from ...core import clock
 from ...core.closures import Closure
 from ...core.hours import WeeklyHours
 from ...core.model import Appointment, Kind, Status, TimeOff
+from ...core.statuses import asks_confirmation
 
 STATUS_LETTER = {
     Status.BOOKED: "B",
@@ -31,6 +32,11 @@ CLOSED = "·"  # nobody can be booked here: outside the hours, a closed day, tim
 CONFIRMED = "✔"  # the client confirmed this time
 STRANDED = "⚠"  # booked while the therapist or provider is off, or the practice closed: to be moved
 LATE = "!"  # cancelled late by the client (the practice's cancellation policy)
+
+
+def note_mark(versions: int) -> str:
+    """✎ a signed visit note, ✎2 one amended once (two versions); '' for none."""
+    return "" if not versions else "✎" if versions == 1 else f"✎{versions}"
 
 
 class Column(NamedTuple):
@@ -248,7 +254,7 @@ def fit(text: str, width: int) -> str:
 
 def marks(a: Appointment, stranded: dict[str, str]) -> str:
     """What follows the status letter: confirmed, stranded by time off, cancelled late."""
-    out = CONFIRMED if a.confirmed and a.status == Status.BOOKED and a.kind != Kind.SPOT else ""
+    out = CONFIRMED if a.confirmed and asks_confirmation(a.kind, a.status) else ""
     if a.id in stranded:
         out += STRANDED
     if a.late_cancel and a.status == Status.CANCELLED:
