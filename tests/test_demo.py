@@ -102,6 +102,17 @@ def test_demo_refuses_a_real_practice_and_fresh_replaces_only_a_demo(home, tmp_p
     assert typed not in client_ids(demo)
 
 
+def test_every_fresh_demo_is_the_same_practice(tmp_path):
+    """Ids are random; what happened in the demo's week is not (a help page or a trainer can count on it)."""
+    def told(folder: Path) -> list[tuple]:
+        s = Scheduler(folder, clock=at(NOW))
+        names, lo, hi = s.names(), NOW - timedelta(days=8), NOW + timedelta(days=8)
+        return sorted((a.start, names[a.client_id], names[a.staff_id], str(a.status), a.confirmed is not None,
+                       a.hands_on is not None) for a in s.appointments(lo, hi))
+
+    assert told(build_demo(tmp_path / "one", clock=at(NOW))) == told(build_demo(tmp_path / "two", clock=at(NOW)))
+
+
 # --- processes ---------------------------------------------------------------------------------------
 
 _STUCK_BUILD = """

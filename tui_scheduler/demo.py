@@ -169,7 +169,7 @@ def _clinical_record(sched: Scheduler, rng: random.Random, today, tz) -> None:
     signed by the therapist who gave it; one of Amelia's has an addendum."""
     lo, _ = clock.day_span(today - timedelta(days=7), tz)
     _, hi = clock.day_span(today, tz)
-    done = [a for a in sched.appointments(lo, hi) if a.status == Status.FULFILLED and a.kind != "visit"]
+    done = [a for a in _in_order(sched, lo, hi) if a.status == Status.FULFILLED and a.kind != "visit"]
     names = sched.names()
     pressure = {c[0]: c[3] for c in CLIENTS}
     amelia = [a for a in done if names[a.client_id] == "Amelia Hart"]
@@ -262,11 +262,18 @@ def _as_of(sched: Scheduler, moment):
         sched.ctx.clock = real
 
 
+def _in_order(sched: Scheduler, lo, hi) -> list:
+    """Appointments by time, then by who gives them: ids are random, so an order by id would hand the
+    demo's dice to different appointments in every fresh demo."""
+    names = sched.names()
+    return sorted(sched.appointments(lo, hi), key=lambda a: (a.start, names[a.staff_id], names[a.client_id]))
+
+
 def _settle_the_past(sched: Scheduler, rng: random.Random, now, today, tz) -> None:
     """Past appointments were fulfilled (a few no-shows and cancellations); today's early ones arrived."""
     lo, _ = clock.day_span(today - timedelta(days=7), tz)
     _, hi = clock.day_span(today, tz)
-    for appt in sched.appointments(lo, hi):
+    for appt in _in_order(sched, lo, hi):
         if appt.kind == "spot" or appt.status != Status.BOOKED:
             continue
         roll = rng.random()
@@ -290,7 +297,7 @@ def _around_the_day(sched: Scheduler, today, tz) -> None:
     sched.set_sending(smtp_host="127.0.0.1", smtp_port=8025, smtp_from="frontdesk@riverside-clinic.example",
                       smtp_tls="none")
     sched.add_closure(today + timedelta(days=10), today + timedelta(days=10), "staff training day")
-    tomorrow = [a for a in sched.appointments(*clock.day_span(today + timedelta(days=1), tz))
+    tomorrow = [a for a in _in_order(sched, *clock.day_span(today + timedelta(days=1), tz))
                 if a.kind != "spot" and a.status == Status.BOOKED]
     sessions = [a for a in tomorrow if a.kind == "session"]
     if sessions:
