@@ -227,6 +227,12 @@ def test_day_sheet_shows_check_in_flags_referral_and_units(cli):
     assert "Ben Flag" in out and "Cara" not in out
 
 
+def test_the_day_sheet_lists_clients_at_the_same_time_by_name(sched):
+    for client, therapist, room in (("Ben", "Maya", "Cedar"), ("Ann", "Daniel", "Willow")):
+        sched.book_session(client, therapist, room, "swedish", f"{TUE} 10:00", 60, override="cleared")
+    assert [r["client"] for r in sched.day_sheet(TUE)] == ["Ann Self", "Ben Flag"]
+
+
 def test_hands_on_only_after_the_session(sched):
     a = sched.book_session("Ann", "Maya", "Cedar", "swedish", f"{TUE} 10:00", 60)
     with pytest.raises(Refused, match="once it is fulfilled"):

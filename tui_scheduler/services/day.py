@@ -23,7 +23,8 @@ class DaySheet(Area):
             if therapist:
                 who = desk.find(desk.staff, therapist, "staff member")
                 appts = [a for a in appts if a.staff_id == who.id]
-            appts.sort(key=lambda a: (a.start, a.kind != Kind.VISIT, a.id))
+            names = desk.names()  # same-time rows by client: a stable order a person can scan
+            appts.sort(key=lambda a: (a.start, a.kind != Kind.VISIT, names.get(a.client_id, ""), a.id))
             clients = {c.id: c for c in desk.clients.matching(lambda d: d.get("id") in {a.client_id for a in appts})}
             allocations = {cid: desk.allocation(cid) for cid, c in clients.items() if c.needs_referral}
             lead = timedelta(minutes=desk.practice.checkin_lead_minutes)
