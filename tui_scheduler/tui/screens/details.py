@@ -158,18 +158,19 @@ class DetailsScreen(Live, Dialog):
         """Everything beyond the calendar's own data, read fresh (in a worker)."""
         s = self.scheduler
         try:
-            appt = s.get(self.appt.id)
-            client = s.client(appt.client_id)
-            day = clock.local_day(appt.start, self.tz)
-            note = s.note_of(appt.id)
-            return Record(
-                appt=appt, client=client, flags=s.flag_clearances(client.id, appt.start),
-                referral=s.referral_note(appt) if client.needs_referral else "",
-                attendance=s.client_attendance(client.id).text,
-                stranded=s.hit_by_time_off(day).get(appt.id, ""),
-                reminders=[r for r in s.outbox() if r["appointment"] == appt.id],
-                note=note, note_refusal="" if note else s.note_refusal(appt.id),
-                history=s.history(appt.id))
+            with s.view():  # the ten reads below from one commit, under one lock
+                appt = s.get(self.appt.id)
+                client = s.client(appt.client_id)
+                day = clock.local_day(appt.start, self.tz)
+                note = s.note_of(appt.id)
+                return Record(
+                    appt=appt, client=client, flags=s.flag_clearances(client.id, appt.start),
+                    referral=s.referral_note(appt) if client.needs_referral else "",
+                    attendance=s.client_attendance(client.id).text,
+                    stranded=s.hit_by_time_off(day).get(appt.id, ""),
+                    reminders=[r for r in s.outbox() if r["appointment"] == appt.id],
+                    note=note, note_refusal="" if note else s.note_refusal(appt.id),
+                    history=s.history(appt.id))
         except SchedulerError as exc:
             return Record(self.appt, problem=exc.reason)
 
