@@ -144,6 +144,17 @@ async def test_closures_are_listed_added_with_their_hits_asked_and_removed(pract
 
 
 @pilot_test
+async def test_a_refusal_shows_a_name_with_brackets_as_typed(practice):
+    practice.add_staff("Rosa [PT aide]", "therapist", ["swedish"])
+    app = app_for(practice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_person(pilot, practice, "Rosa [PT aide]")
+        screen.query_one("#npi").value = "12345"
+        await press(pilot, "ctrl+s")
+        assert "✖ Rosa [PT aide]: an NPI is ten digits" in " ".join(screen_text(app).replace("▕", " ").split())
+
+
+@pilot_test
 async def test_npi_and_licence_and_the_screens_keys(practice):
     app = app_for(practice)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -21,7 +21,7 @@ from ...core.model import Appointment, Kind, Staff
 from ...services import Scheduler
 from ..widgets.blocks import short_name
 from .fields import ButtonBar, TextField
-from .prompts import ConfirmScreen, Dialog, plain
+from .prompts import ConfirmScreen, Dialog, plain, refusal
 from .reading import read_then
 
 SHOWN_HITS = 6  # a question lists this many stranded appointments, then says how many more
@@ -204,7 +204,7 @@ class AwayScreen(Dialog):
         self.reload()
 
     def _refused(self, exc: SchedulerError) -> None:
-        self._say(f"[$error]✖ {plain(self.what())}: {plain(exc.reason)}[/] (nothing saved; your typing is kept)")
+        self._say(refusal(self.what(), exc.reason))
 
     # --- removing --------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from . import SCREENS_CSS
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
 from .notes import NoteScreen
-from .prompts import ConfirmScreen, FormDialog, plain
+from .prompts import ConfirmScreen, FormDialog, plain, refusal
 from .reading import read_then
 
 SHOWN_CLIENTS = 200  # the list shows this many matches; typing narrows it
@@ -451,7 +451,7 @@ class ClientsScreen(Live, Screen):
             else:
                 saved = self.scheduler.update_client(self.client.id, **form)
         except SchedulerError as exc:
-            self._say(f"[$error]✖ {plain(who)}: {plain(exc.reason)}[/] (nothing saved; your typing is kept)")
+            self._say(refusal(who, exc.reason))
             return
         self.show_client(saved)
         self.query_one("#record", OptionList).focus()

@@ -37,7 +37,7 @@ class FormDialog(Dialog):
         raise NotImplementedError
 
     def refused(self, who: str, reason: str, lost: str = "nothing saved") -> None:
-        self.query_one("#problems", Static).update(f"[$error]✖ {plain(who)}: {plain(reason)}[/] ({lost})")
+        self.query_one("#problems", Static).update(refusal(who, reason, lost))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_submit()
@@ -50,6 +50,11 @@ def plain(text: str) -> str:
     """Text from the data (a name, a note, a service message) to put into styled text: its square brackets
     show as typed instead of being read as styles ("Lee [VIP] Park")."""
     return text.replace("[", "\\[")
+
+
+def refusal(who: str, reason: str, lost: str = "nothing saved; your typing is kept") -> str:
+    """'✖ Maya: reason (nothing saved; ...)' in a form's problems line; names and reasons shown as typed."""
+    return f"[$error]✖ {plain(who) + ': ' if who else ''}{plain(reason)}[/] ({lost})"
 
 
 def problem_lines(problems: list[Problem]) -> str:

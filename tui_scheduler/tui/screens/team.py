@@ -20,7 +20,7 @@ from . import SCREENS_CSS
 from .away import ClosuresScreen, TimeOffScreen, span
 from .fields import ButtonBar, Checks, Choice, TextField
 from .live import Live
-from .prompts import plain
+from .prompts import plain, refusal
 
 NEW_STAFF, NEW_ROOM = "+staff", "+room"
 # roles and room kinds in the list, short enough for its 26 columns
@@ -189,7 +189,7 @@ class TeamScreen(Live, Screen):
                                            hours=hours, active=active, npi=npi, license=license)
         except SchedulerError as exc:
             what = self.staff.get(ident) or self.rooms.get(ident)
-            self._say(f"[$error]✖ {what.name + ': ' if what else ''}{plain(exc.reason)}[/] (nothing saved; your typing is kept)")
+            self._say(refusal(what.name if what else "", exc.reason))
             return
         self.reload()
         self.open(saved.id)
