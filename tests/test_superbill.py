@@ -73,6 +73,8 @@ def test_lines_units_fees_and_totals(november):
     ]
     assert all(x["icd10"] == ["M54.50", "M62.830"] for x in bill["lines"])
     assert bill["lines"][3]["service"] == "Manual therapy, neck" and bill["lines"][3]["kind"] == "spot"
+    # manual therapy beside the day's chiropractic adjustment is for another region: modifier 59
+    assert [x["modifier"] for x in bill["lines"]] == ["", "", "", "59"]
     assert (bill["total_units"], bill["total"]) == (8, "251.00")
     assert [(n["appointment"], n["reason"]) for n in bill["not_billed"]] == [
         (ids["unrecorded"], "hands-on minutes not recorded"),
@@ -85,6 +87,18 @@ def test_lines_units_fees_and_totals(november):
     assert bill["paid"] is None and bill["balance"] is None
     paid = sched.superbill("Cara", "2026-11-01", "2026-11-30", paid="200")
     assert (paid["paid"], paid["balance"]) == ("200.00", "51.00")
+
+
+def test_spot_work_beside_an_adjustment_without_its_region_is_named_as_missing(tmp_path):
+    sched = small_practice(tmp_path / "data")
+    complete(sched)
+    visit = sched.book_visit("Cara", "Dr Patel", "Adjusting", "2026-11-10 09:00", 45)
+    spot = sched.book_spot(visit.id, "Daniel", "2026-11-10 09:15")
+    sched.set_status(visit.id, "fulfilled")
+    sched.record_hands_on(spot.id, {"97140": 13})
+    bill = sched.superbill("Cara", "2026-11-01", "2026-11-30")
+    assert [(x["code"], x["modifier"]) for x in bill["lines"]] == [("97140", "59")]
+    assert any(m.startswith(f"the body region worked in {spot.id}") and "modifier 59" in m for m in bill["missing"])
 
 
 def test_money_is_exact(tmp_path):
@@ -149,14 +163,16 @@ def test_the_pdf_reads_back_with_every_line_item(november, tmp_path):
     rows = [line for line in lines if line[:4] == "2026" and " $" in line]
     assert len(rows) == len(bill["lines"]) == 4
     for item, row in zip(bill["lines"], rows):
-        assert row.startswith(f"{item['date']} {item['code']} {item['service']} M54.50, M62.830 ")
+        cpt = f"{item['code']}-{item['modifier']}" if item["modifier"] else item["code"]  # 97140-59 beside an adjustment
+        assert row.startswith(f"{item['date']} {cpt} {item['service']} M54.50, M62.830 ")
         assert row.endswith(f" {item['units']} ${item['fee']} ${item['amount']} {item['provider']}"), row
     for needed in ("Test Clinic", "400 River Rd, Springfield, IL 62701", "Phone 555-0100", "Tax ID 12-3456789",
                    "Cara Ins", "Date of birth 1980-02-29", "7 Oak Ln, Springfield, IL 62704",
                    f"NPI {NPI_MAYA}", f"NPI {NPI_DANIEL}", "Licence LMT 227.012345", "M54.50, M62.830",
                    "$251.00", "Services from 2026-11-01 to 2026-11-30", "NOT BILLED",
                    "2026-11-16  Massage session with Maya: hands-on minutes not recorded",
-                   "2026-11-17  Massage session with Maya: under 8 hands-on minutes: no billable unit"):
+                   "2026-11-17  Massage session with Maya: under 8 hands-on minutes: no billable unit",
+                   "Modifier 59: manual therapy"):
         assert needed in text, needed
     assert ids["october"] not in text and "2026-10-26" not in text
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600  # it holds a diagnosis

@@ -17,10 +17,13 @@ from zoneinfo import ZoneInfo
 from . import billing, clock
 from .codes import CENT
 from .errors import Refused
-from .model import Appointment, Client, Kind, Practice, Referral, Staff, Status
+from .model import Appointment, Client, Kind, Practice, Referral, Role, Staff, Status
 
 # How each code reads on the bill.
 SERVICES = {"97124": "Massage therapy", "97140": "Manual therapy"}
+# Manual therapy the same day as a chiropractic adjustment is paid only for another body region, said with
+# modifier 59 (a distinct procedural service); the spot's recorded region is that region.
+DISTINCT = "59"
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Line:
     fee: Decimal | None  # per unit; None when the practice has no fee for the code
     icd10: tuple[str, ...]
     region: str = ""
+    modifier: str = ""  # DISTINCT for spot work's manual therapy inside a chiropractic visit
 
     @property
     def amount(self) -> Decimal | None:
@@ -86,7 +90,8 @@ def bill(practice: Practice, client: Client, appts: list[Appointment], staff: di
     if not billable:
         raise Refused(f"nothing to bill: {client.name} has no fulfilled session or spot work from {first} "
                       f"to {last}")
-    unrecorded, uncovered, uncoded, no_fee = [], [], {}, []
+    unrecorded, uncovered, uncoded, no_fee, no_region = [], [], {}, [], []
+    visits = {a.id: a for a in appts if a.kind == Kind.VISIT}
     for a in billable:
         day = clock.local_day(a.start, tz)
         units = billing.units(a.hands_on)
@@ -104,18 +109,26 @@ def bill(practice: Practice, client: Client, appts: list[Appointment], staff: di
             uncovered.append(a.id)
         elif not codes:
             uncoded.setdefault(ref.id, ref)
+        host = visits.get(a.visit_id or "")
+        beside_adjustment = host is not None and getattr(staff.get(host.staff_id), "role", None) == Role.CHIROPRACTOR
         for code in sorted(units):
             if not units[code]:
                 continue
             price = practice.fees.get(code)
             if price is None and code not in no_fee:
                 no_fee.append(code)
+            modifier = DISTINCT if code == "97140" and beside_adjustment else ""
+            if modifier and not a.region:
+                no_region.append(a.id)
             sb.lines.append(Line(day, a.id, str(a.kind), a.staff_id, code, units[code],
-                                 Decimal(price) if price is not None else None, codes, a.region))
+                                 Decimal(price) if price is not None else None, codes, a.region, modifier))
     if not sb.lines:
         raise Refused(f"nothing to bill: none of {client.name}'s {len(billable)} fulfilled session(s) from "
                       f"{first} to {last} has billable hands-on minutes recorded")
     sb.missing = _missing(practice, client, staff, sb, unrecorded, uncovered, list(uncoded.values()), no_fee)
+    if no_region:
+        sb.missing.append(f"the body region worked in {', '.join(no_region)} (manual therapy beside an adjustment "
+                          f"is billed with modifier {DISTINCT}, for another region)")
     return sb
 
 

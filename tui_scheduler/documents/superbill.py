@@ -24,7 +24,7 @@ ROLES = {"therapist": "Massage therapist", "chiropractor": "Chiropractor",
          "physical-therapist": "Physical therapist"}
 # Column widths in mm on a Letter page with 15 mm margins (185.9 mm): date, CPT, service, diagnosis,
 # units, fee per unit, amount, provider.
-COLUMNS = (20, 13, 48, 25, 13, 18, 20, 28.9)
+COLUMNS = (20, 18, 43, 25, 13, 18, 20, 28.9)
 
 
 def unicode_font() -> tuple[Path, Path] | None:
@@ -142,10 +142,12 @@ def render(data: dict, font: tuple[Path, Path] | None | bool = True) -> bytes:
     pdf.ln(3)
     pdf.use_font(7.8)
     pdf.set_text_color(80, 80, 80)
+    distinct = " Modifier 59: manual therapy to another body region than the same day's chiropractic " \
+               "adjustment." if any(line.get("modifier") for line in data["lines"]) else ""
     pdf.multi_cell(0, 3.8, pdf.t(
         "Units are 15-minute units of direct one-on-one time, counted by the CMS 8-minute rule from the minutes "
-        "recorded after each session. Diagnosis codes are those of the prescription each visit was given under."),
-        align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        "recorded after each session. Diagnosis codes are those of the prescription each visit was given under."
+        + distinct), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.ln(9)
     pdf.use_font(9)
@@ -161,7 +163,8 @@ def _services(pdf: _Sheet, data: dict) -> None:
                    line_height=4.6, padding=1.2, borders_layout="HORIZONTAL_LINES") as table:
         table.row(["Date", "CPT", "Service", "Diagnosis", "Units", "Fee/unit", "Amount", "Provider"])
         for line in data["lines"]:
-            table.row([line["date"], line["code"], pdf.t(line["service"]), ", ".join(line["icd10"]) or "-",
+            cpt = f"{line['code']}-{line['modifier']}" if line.get("modifier") else line["code"]
+            table.row([line["date"], cpt, pdf.t(line["service"]), ", ".join(line["icd10"]) or "-",
                        str(line["units"]), _money(line["fee"]), _money(line["amount"]), pdf.t(line["provider"])])
     pdf.ln(1.5)
     pdf.use_font(10, True)

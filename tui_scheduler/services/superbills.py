@@ -59,7 +59,7 @@ class Superbills(Area):
                            "expires": r.expires.isoformat(), "visits": r.visits, "icd10": list(r.icd10)}
                           for r in referrals.values()],
             "lines": [{"date": line.day.isoformat(), "appointment": line.appointment_id, "kind": line.kind,
-                       "provider": name(line.provider_id), "code": line.code,
+                       "provider": name(line.provider_id), "code": line.code, "modifier": line.modifier,
                        "service": superbill.SERVICES.get(line.code, line.code) + (f", {line.region}" if line.region else ""),
                        "units": line.units, "fee": _cents(line.fee), "amount": _cents(line.amount),
                        "icd10": list(line.icd10)} for line in bill.lines],
