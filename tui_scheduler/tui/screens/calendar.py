@@ -359,9 +359,9 @@ class CalendarScreen(Live, Screen):
     def _move_hint(self, width: int) -> Text:
         """What is being moved where, whether the rules allow it there, and the keys, whole: the names give
         way first, then the verdict's words."""
-        a, target = self.moving, self._slot_text()
-        from .booking import in_the_way
+        from .booking import in_the_way  # the booking form's words for what stands in the way
 
+        a, target = self.moving, self._slot_text()
         verdict = self._move_verdict()
         say = ""
         if verdict is None:  # being worked out
