@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -209,3 +211,19 @@ def test_two_demos_started_at_once_each_get_a_whole_practice(tmp_path):
     assert outs[0][0] == outs[1][0]  # one demo, built once: the second waited for it and reused it
     left = sorted(p.name for p in (tmp_path / "tui-scheduler").iterdir())
     assert "demo" in left and not [n for n in left if n.startswith(".demo-old-")]
+
+
+def test_opening_the_app_parses_only_its_own_options():
+    """The app's start does not import the forty commands (about 60 ms of CPU); `--help` still lists them."""
+    from tui_scheduler import cli
+
+    assert cli.opens_the_app([]) and cli.opens_the_app(["--data", "/x", "--demo", "--fresh"])
+    assert cli.opens_the_app(["--data=/x"])
+    for argv in (["list"], ["--help"], ["-h"], ["--data"], ["--demo", "book"], ["--nope"]):
+        assert not cli.opens_the_app(argv), argv
+    code = ("import sys\nfrom tui_scheduler import cli\n"
+            "args = cli.build_parser(commands=False).parse_args(['--data', '/x', '--demo'])\n"
+            "assert (args.command, args.data, args.demo) == (None, '/x', True)\n"
+            "print(' '.join(m for m in sys.modules if m.startswith('tui_scheduler')))\n")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert "tui_scheduler.cli.booking" not in loaded and "tui_scheduler.ical.cli" not in loaded
