@@ -9,6 +9,7 @@ mail) cannot be reached or refused.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from .. import paths
@@ -58,8 +59,6 @@ def opens_the_app(argv: list[str]) -> bool:
 
 
 def open_app(args) -> int:
-    from ..tui.app import make_app
-
     if args.fresh and not args.demo:
         raise BadInput("--fresh goes with --demo (or 'tui-scheduler demo --fresh')")
     if args.demo:
@@ -71,6 +70,11 @@ def open_app(args) -> int:
         if not Scheduler(folder).is_set_up():
             raise BadInput(f"no practice in {folder} yet: run 'tui-scheduler init --timezone ZONE' "
                            f"or 'tui-scheduler demo', or try 'tui-scheduler --demo'")
+    # Textual's import allocates much and frees little: the collector stays off until the app has drawn its
+    # first frame (SchedulerApp turns it back on), as it is for the app's own start-up
+    gc.disable()
+    from ..tui.app import make_app
+
     make_app(folder, clock=fixed_clock()).run()
     return 0
 

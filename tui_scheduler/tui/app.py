@@ -83,6 +83,9 @@ class SchedulerApp(App):
         if self._keys:
             self.set_keymap(self._keys)
         self.set_interval(POLL_SECONDS, self.poll)
+        # the collector, off for start-up, comes back with the first frame; this is for a first read that
+        # failed (a damaged file), when that frame never shows a period
+        self.set_timer(10, gc.enable)
         if not self.is_headless:
             _log_to_file()
 
