@@ -18,6 +18,26 @@ def rows_of(text: str) -> list[str]:
 
 
 @pilot_test
+async def test_the_first_frame_already_shows_the_days_columns(practice):
+    """The first period is read on mount, before the first layout: the first frame drawn must show it in
+    columns as wide as the screen gives, not in one column measured before the grid had a size."""
+    app = app_for(practice)
+    first: list[str] = []
+    display = app._display
+
+    def recording(screen, update) -> None:
+        if update is not None and not first and getattr(screen, "period", None) is not None:
+            first.append(screen.grid.render_line(1).text)  # the rooms' header, as this frame draws it
+        display(screen, update)
+
+    app._display = recording
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert first and first[0].split() == ["Adjusting", "Cedar", "Gym", "Willow"], first
+        assert first[0] == grid(app).render_line(1).text
+
+
+@pilot_test
 async def test_day_view_80x24_shows_rooms_blocks_turnover_and_now(practice):
     app = app_for(practice)
     async with app.run_test(size=(80, 24)) as pilot:

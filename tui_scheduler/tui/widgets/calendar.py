@@ -103,6 +103,7 @@ class CalendarGrid(ScrollView, can_focus=True):
         self._col_x: list[int] = []
         self._col_w: list[int] = []  # 0 for a column on another page
         self._labels: list[str] = []  # column headers, shortened to fit
+        self.measured_width = 0  # the width the columns were measured for
         self.first_column = 0  # the page of rooms or staff shown: columns first_column.. of each day
         self.per_page = 1
 
@@ -164,7 +165,10 @@ class CalendarGrid(ScrollView, can_focus=True):
         at a time, never squeezed to letters or scrolled sideways (a sideways scrollbar hid the cursor)."""
         layout = self.placed
         per_day, days = len(layout.columns), len(layout.days)
-        room = max(self.size.width - GUTTER, 1)
+        # before its first layout (the first period is shown on mount) the grid takes the screen's width, as
+        # it will: the first frame then shows the columns right instead of waiting for the next refresh
+        self.measured_width = self.size.width or self.app.size.width
+        room = max(self.measured_width - GUTTER, 1)
         if days == 1:
             self.per_page = max(1, min(per_day, room // (DAY_COLUMN_MIN + 1)))
             width = max(room // self.per_page - 1, 1)  # 1 before the first layout gives a size
