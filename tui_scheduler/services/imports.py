@@ -139,8 +139,9 @@ class Imports(Area):
         rows = 0
         try:
             with self.ctx.write() as desk:  # one transaction: all rows or none
-                known = {_key(c.name): c for c in desk.clients.all()}
-                ids = {d.get("id") for d in desk.clients.raw()}
+                names = desk.clients.names()  # id -> name, read once; no record is built
+                known = {_key(name): (ident, name) for ident, name in names.items()}
+                ids = set(names)
                 now = self.now()
                 seen: dict[str, int] = {}
                 while True:
@@ -161,7 +162,8 @@ class Imports(Area):
                         args = _client_fields(dict(zip(columns, cells)))
                         name = _key(args["name"])
                         if name in known:
-                            raise BadInput(f"there is already a client called {known[name].name!r} ({known[name].id})")
+                            ident, called = known[name]
+                            raise BadInput(f"there is already a client called {called!r} ({ident})")
                         if name in seen:
                             raise BadInput(f"the same name as row {seen[name]}")
                         client = new_client(desk, now, **args)  # add_client's checks, row by row
