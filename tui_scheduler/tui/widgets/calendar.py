@@ -219,8 +219,9 @@ class CalendarGrid(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         if self.placed is not None:
-            self._measure()
-            self._invalidate()
+            if self.measured_width != self.size.width:  # the first layout gives the width measured on mount
+                self._measure()
+                self._invalidate()
             self._reveal(self.cursor[0])
             self.scroll_to_cursor()
 
