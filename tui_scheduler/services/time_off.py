@@ -56,7 +56,7 @@ class TimeAway(Area):
             desk.staff.put(person)
             # a staff member's reason may speak of their health: the log says only that one was given
             desk.tx.audit("time-off", id=person.id, time_off=ident, start=lo.isoformat(), end=hi.isoformat(),
-                          reason_given=bool(reason), hits=[a.id for a in hits])
+                          reason_given=bool(reason) or None, hits=[a.id for a in hits])
         return person
 
     def time_off_list(self, who: str | None = None, from_day: date | str | None = None) -> list[dict]:
