@@ -260,12 +260,13 @@ def table(results: dict, feeds: dict | None, feeds_reason: str | None) -> str:
 
 
 def start_only() -> int:
-    """`make bench-start`: the start-up rows alone, on the 1,000-appointment folder (about a minute).
-    Prints them; bench/results.md is written by the whole `make bench` only."""
+    """`make bench-start`: the start-up rows alone, on the 1,000-appointment folder (about a minute;
+    BENCH_SIZE=20000 for another). Prints them; bench/results.md is written by the whole `make bench` only."""
     DATA.mkdir(exist_ok=True)
     compile_our_bytecode()
-    folder = DATA / "n1000"
-    generate(folder, 1000)
+    size = int(os.environ.get("BENCH_SIZE", "1000"))
+    folder = DATA / f"n{size}"
+    generate(folder, size)
     t = start_numbers(folder, int(os.environ.get("BENCH_STARTS", "15")))
     print(f"cold start to the calendar's first frame: {ms(t['painted'])} ms (median / p95)")
     print(f"bare Textual app to its first frame:      {ms(t['bare'])} ms")

@@ -10,15 +10,15 @@ import random
 import re
 import zlib
 from datetime import datetime
-from typing import Generic, Iterable, TypeVar
-
-from tinydb import Query, TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Table
+from functools import cached_property
+from typing import TYPE_CHECKING, Generic, Iterable, TypeVar
 
 from ..core.errors import DataFolderError
 from ..core.model import Appointment, iso, load_record
 from .folder import Transaction
+
+if TYPE_CHECKING:
+    from tinydb.table import Table
 
 R = TypeVar("R")
 
@@ -44,7 +44,9 @@ _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")  # wh
 _ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: ids are read aloud and typed
 
 
-class TxStorage(Storage):
+class TxStorage:
+    """TinyDB's storage interface (read, write, close), over the transaction."""
+
     def __init__(self, tx: Transaction, rel: str):
         self.tx, self.rel = tx, rel
 
@@ -54,8 +56,13 @@ class TxStorage(Storage):
     def write(self, data) -> None:
         self.tx.stage(self.rel, data)
 
+    def close(self) -> None:
+        pass
+
 
 def table(tx: Transaction, rel: str, name: str) -> Table:
+    from tinydb import TinyDB  # imported by the first write that asks for it: a read needs none of it
+
     return TinyDB(tx, rel, storage=TxStorage).table(name)
 
 
@@ -88,10 +95,10 @@ def stage_record(tx: Transaction, rel: str, name: str, ident: str, doc: dict | N
     """
     data = tx.data(rel) or {}
     table = dict(records_of(tx, rel, name))
-    key = next((k for k, d in table.items() if d.get("id") == ident), None)
     if doc is None:
-        table.pop(key, None)
+        table = {k: d for k, d in table.items() if d.get("id") != ident}
     else:
+        key = next((k for k, d in table.items() if d.get("id") == ident), None)
         if key is None:
             key = str(max((int(k) for k in table if k.isdigit()), default=0) + 1)
         table[key] = doc
@@ -112,7 +119,10 @@ class Records(Generic[R]):
     def __init__(self, tx: Transaction, cls: type[R]):
         self.tx, self.cls = tx, cls
         self.rel, self.name = FILES[cls.__name__]
-        self.table = table(tx, self.rel, self.name)
+
+    @cached_property
+    def table(self) -> Table:
+        return table(self.tx, self.rel, self.name)
 
     def raw(self) -> Iterable[dict]:
         return docs(self.tx, self.rel, self.name)
@@ -180,18 +190,20 @@ class Records(Generic[R]):
     def insert_many(self, records: list) -> None:
         """New records (ids no record has) in one write of the file: TinyDB reads and writes the whole
         table for each insert, so one by one is quadratic in a client list."""
-        self.table.insert_multiple(r.to_dict() for r in records)
+        data = self.tx.data(self.rel) or {}
+        found = dict(records_of(self.tx, self.rel, self.name))
+        key = max((int(k) for k in found if k.isdigit()), default=0)
+        for key, record in enumerate(records, key + 1):
+            found[str(key)] = record.to_dict()
+        self.tx.stage(self.rel, {**data, self.name: found})
 
     def remove(self, ident: str) -> None:
-        self.table.remove(Query().id == ident)
+        stage_record(self.tx, self.rel, self.name, ident, None)
 
     def put(self, record) -> None:
         """Insert or replace the record with this id."""
         doc = record.to_dict()
-        if self.table.contains(Query().id == doc["id"]):
-            self.table.update(doc, Query().id == doc["id"])
-        else:
-            self.table.insert(doc)
+        stage_record(self.tx, self.rel, self.name, doc["id"], doc)
 
 
 class AppointmentBook:
