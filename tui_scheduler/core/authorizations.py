@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 from . import clock
 from .model import Appointment, Kind, Referral, Status
+from .record import record
 
 
-@dataclass(frozen=True)
+@record
 class Standing:
     referral: Referral
     used: int

@@ -7,13 +7,13 @@ there is none) the flag asks for a reason again, as it always did.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from .model import _build, _plain
+from .record import record
 
 
-@dataclass(frozen=True)
+@record
 class Clearance:
     id: str
     client_id: str

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
+from .record import record
 
-@dataclass(frozen=True)
+
+@record
 class Closure:
     id: str
     first_day: date

@@ -8,12 +8,12 @@ without one. Turning these entries into iCalendar text is tui_scheduler.ical's j
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from . import clock
 from .errors import BadInput
 from .model import Appointment, Kind, Role, Status
+from .record import record
 
 SCOPES = ("therapist", "room", "practice")
 PAST_DAYS, FUTURE_DAYS = 30, 180
@@ -28,7 +28,7 @@ BODY_REGIONS = frozenset({
     "hamstring", "knee", "calf", "shin", "ankle", "foot",
 })
 
-@dataclass(frozen=True)
+@record
 class Feed:
     """What a feed shows. `token` is empty for an export, which nobody subscribes to."""
 
@@ -64,7 +64,7 @@ class Feed:
                    created=d.get("created", ""))
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """One calendar event exactly as a feed shows it. Frozen and hashable: it is its own cache key, so any
     change that alters the event's text (a move, a cancellation, a renamed room, the names option) misses."""
@@ -83,7 +83,7 @@ class Entry:
     related_to: str = ""  # the UID of the visit a spot is inside
 
 
-@dataclass(frozen=True)
+@record
 class Content:
     """A feed's events at one data revision."""
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .errors import BadInput
+from .record import record
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPEC = re.compile(r"^\s*([a-z,\-]+)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
@@ -39,7 +39,7 @@ def _days(text: str) -> list[int]:
     return days
 
 
-@dataclass(frozen=True)
+@record
 class WeeklyHours:
     """For each weekday (Monday = 0) the (start, end) spans in minutes after local midnight."""
 

@@ -7,7 +7,7 @@ Each record converts to and from the plain dict the store keeps on disk.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import field, fields, is_dataclass, replace
 from datetime import date, datetime, timezone
 from enum import StrEnum
 from types import UnionType
@@ -15,6 +15,7 @@ from typing import Union, get_args, get_origin, get_type_hints
 
 from .errors import BadInput, DataFolderError
 from .hours import WeeklyHours
+from .record import record
 
 
 class RoomKind(StrEnum):
@@ -104,7 +105,7 @@ def from_iso(text: str) -> datetime:
     return dt.astimezone(timezone.utc)
 
 
-@dataclass(frozen=True)
+@record
 class Practice:
     name: str
     timezone: str
@@ -145,7 +146,7 @@ class Practice:
                       **words)
 
 
-@dataclass(frozen=True)
+@record
 class Room:
     id: str
     name: str
@@ -160,7 +161,7 @@ class Room:
         return _build(cls, d, kind=RoomKind(d["kind"]))
 
 
-@dataclass(frozen=True)
+@record
 class TimeOff:
     start: datetime
     end: datetime
@@ -182,7 +183,7 @@ class TimeOff:
         return cls(start=start, end=end, reason=d.get("reason", ""), source=d.get("source", ""), id=ident)
 
 
-@dataclass(frozen=True)
+@record
 class Staff:
     id: str
     name: str
@@ -218,7 +219,7 @@ class Staff:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Client:
     id: str
     name: str
@@ -248,7 +249,7 @@ class Client:
                       dob=date.fromisoformat(d["dob"]) if d.get("dob") else None)
 
 
-@dataclass(frozen=True)
+@record
 class Referral:
     id: str
     client_id: str
@@ -277,7 +278,7 @@ class Referral:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Appointment:
     id: str
     uid: str
@@ -340,7 +341,7 @@ class Appointment:
         )
 
 
-@dataclass(frozen=True)
+@record
 class WaitEntry:
     """A client waiting for a session that is not free yet: any time between two days."""
 

@@ -8,18 +8,19 @@ earlier ones (an addendum), never an overwrite.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from .errors import BadInput, Refused
 from .model import PRESSURES, Appointment, Status, _build, _plain, from_iso, iso
+from .record import record
 
 SECTIONS = ("subjective", "objective", "assessment", "plan", "areas", "pressure")
 # Long enough for a thorough note, short enough that a pasted file is caught.
 SECTION_LIMIT = 4000
 
 
-@dataclass(frozen=True)
+@record
 class NoteVersion:
     signed_by: str
     signed_at: datetime
@@ -41,7 +42,7 @@ class NoteVersion:
         return _build(cls, d, signed_at=from_iso(d["signed_at"]))
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     """One appointment's note: `id` is the appointment's id; the last version is the note as it stands."""
 

@@ -10,13 +10,14 @@ one (the same id, the same Message-ID).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from .feeds import Entry
 from .model import Appointment, Client, Kind, Status, _build, _plain, from_iso, iso
+from .record import record
 
 TLS_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -31,7 +32,7 @@ REMINDER, MOVED, CANCELLATION = "reminder", "moved", "cancellation"
 DUE, SENDING, SENT, FAILED, DROPPED = "due", "sending", "sent", "failed", "dropped"
 
 
-@dataclass(frozen=True)
+@record
 class Sending:
     """How the practice sends: its mail server, and the command that sends a text message.
 
@@ -64,7 +65,7 @@ class Sending:
         return _build(cls, d)
 
 
-@dataclass(frozen=True)
+@record
 class Message:
     """One message in the outbox."""
 
@@ -190,7 +191,7 @@ def claimable(m: Message, now: datetime) -> bool:
 
 # --- what a message says ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Details:
     """Everything a message tells the client. Nothing clinical: no modality, region, flag or note."""
 

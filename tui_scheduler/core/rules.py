@@ -32,9 +32,10 @@ from .model import (
     RoomKind,
     Staff,
 )
+from .record import record
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     code: str
     message: str

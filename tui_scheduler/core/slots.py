@@ -7,15 +7,15 @@ is checked with `rules.check`, so a slot offered here always books (clinical war
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from . import clock, rules
 from .closures import closure_on
 from .model import Appointment, Kind, Room, Staff
+from .record import record
 
 
-@dataclass(frozen=True)
+@record
 class Slot:
     start: datetime
     end: datetime

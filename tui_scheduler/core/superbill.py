@@ -18,6 +18,7 @@ from . import billing, clock
 from .codes import CENT
 from .errors import Refused
 from .model import Appointment, Client, Kind, Practice, Referral, Role, Staff, Status
+from .record import record
 
 # How each code reads on the bill.
 SERVICES = {"97124": "Massage therapy", "97140": "Manual therapy"}
@@ -26,7 +27,7 @@ SERVICES = {"97124": "Massage therapy", "97140": "Manual therapy"}
 DISTINCT = "59"
 
 
-@dataclass(frozen=True)
+@record
 class Line:
     """One CPT code of one session or spot."""
 
@@ -46,7 +47,7 @@ class Line:
         return None if self.fee is None else (self.fee * self.units).quantize(CENT)
 
 
-@dataclass(frozen=True)
+@record
 class NotBilled:
     day: date
     appointment_id: str

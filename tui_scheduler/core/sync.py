@@ -20,13 +20,14 @@ from zoneinfo import ZoneInfo
 from . import clock
 from .feeds import Feed
 from .model import TimeOff
+from .record import record
 
 ACCOUNT_ID = "caldav"
 OUR_UIDS = "@tui-scheduler"  # every appointment's UID ends so (services/booking.py), turnover ones too
 SOURCE = "caldav:"  # TimeOff.source of time off pulled from a calendar
 
 
-@dataclass(frozen=True)
+@record
 class CalDavAccount:
     """Where the practice's calendars live. The password stays in its own file, read at each sync."""
 
@@ -46,7 +47,7 @@ class CalDavAccount:
         return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
 
 
-@dataclass(frozen=True)
+@record
 class SyncedCalendar:
     """One calendar sync made on the server, and the resources it wrote there: name -> (ETag, digest)."""
 
@@ -144,7 +145,7 @@ def plan(wanted: dict[str, str], listing: dict[str, str], ledger: dict[str, tupl
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Busy:
     """One event (or one occurrence of a repeating one) of a person's calendar, as the server gave it:
     times may be dates (all day), floating (no zone) or zoned."""

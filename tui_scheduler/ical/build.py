@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import re
 import threading
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 
 from ..core.feeds import Content, Entry, Feed
 from ..services import Scheduler
+from ..core.record import record
 
 PRODID = "-//tui-scheduler//Practice feeds//EN"
 END = b"END:VCALENDAR\r\n"
@@ -184,7 +184,7 @@ def render(feed: Feed, content: Content, texts: dict[Entry, bytes] | None = None
     return body, used, fresh
 
 
-@dataclass(frozen=True)
+@record
 class Built:
     body: bytes
     revision: int

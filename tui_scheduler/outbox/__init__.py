@@ -9,10 +9,10 @@ Reasons are one line and never name the client's address or phone number: they e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ..core.feeds import Entry
 from ..core.reminders import Sending
+from ..core.record import record
 
 
 class NotDelivered(Exception):
@@ -24,7 +24,7 @@ class WayClosed(Exception):
     missing."""
 
 
-@dataclass(frozen=True)
+@record
 class Letter:
     to: str
     sender_name: str
@@ -35,7 +35,7 @@ class Letter:
     timezone: str
 
 
-@dataclass(frozen=True)
+@record
 class Text:
     phone: str
     text: str

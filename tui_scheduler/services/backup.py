@@ -16,7 +16,6 @@ import re
 import stat
 import tarfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +25,7 @@ from ..core.errors import BadInput, DataFolderError
 from ..store.files import FILE_MODE, describe_os_error, fsync_dir, make_dir, read_plain, write_new
 from ..store.folder import os_user
 from .context import Area
+from ..core.record import record
 
 FORMAT = "tui-scheduler backup"
 MANIFEST = "MANIFEST.json"
@@ -36,13 +36,13 @@ _OURS = re.compile(r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)?$")
 MAX_TOTAL = 4 << 30  # bytes an archive may unpack to: more is not a practice's folder
 
 
-@dataclass(frozen=True)
+@record
 class Archive:
     data: bytes
     manifest: dict
 
 
-@dataclass(frozen=True)
+@record
 class Restored:
     manifest: dict
     problems: list[str]

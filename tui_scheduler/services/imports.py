@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from ..core.errors import BadInput, Refused
 from ..core.model import Client
 from .context import Area
 from .people import new_client
+from ..core.record import record
 
 # what a spreadsheet's header may call each column (compared without case, '_' or '-')
 COLUMNS = {
@@ -35,7 +36,7 @@ _PAYER = {"": "self-pay", "self": "self-pay", "selfpay": "self-pay", "cash": "se
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-@dataclass(frozen=True)
+@record
 class Imported:
     clients: list[Client]  # taken, or on a dry run those that would be
     refused: list[tuple[int, str]]  # (row number as a spreadsheet shows it, why)

@@ -6,7 +6,6 @@ flagged on the calendar and the day sheet until they are moved).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from textual.app import ComposeResult
@@ -23,11 +22,12 @@ from ..widgets.blocks import short_name
 from .fields import ButtonBar, TextField
 from .prompts import ConfirmScreen, Dialog, plain, refusal
 from .reading import read_then
+from ...core.record import record
 
 SHOWN_HITS = 6  # a question lists this many stranded appointments, then says how many more
 
 
-@dataclass(frozen=True)
+@record
 class Away:
     """One stretch of time away as the list shows it."""
 

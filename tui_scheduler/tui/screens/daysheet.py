@@ -13,7 +13,6 @@ columns), and at 80 columns shorter forms a person still recognises ("Amelia H."
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from rich.text import Text
@@ -37,6 +36,7 @@ from .fields import ButtonBar, TextField
 from .live import Live
 from .prompts import FormDialog, plain
 from .reading import read_then
+from ...core.record import record
 
 
 def short_name(name: str) -> str:
@@ -106,7 +106,7 @@ def _units(row: dict) -> str:
     return "?" if _needs_minutes(row) else ""
 
 
-@dataclass(frozen=True)
+@record
 class Column:
     heading: str
     forms: tuple[Callable[[dict], str], ...]  # the fullest first; each one a person recognises

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from textual.app import ComposeResult
@@ -17,6 +16,7 @@ from ...core.model import Appointment, Room, Staff
 from ...core.rules import Problem
 from . import SCREENS_CSS
 from .fields import ButtonBar, Choice
+from ...core.record import record
 
 
 class Dialog(ModalScreen):
@@ -64,7 +64,7 @@ def problem_lines(problems: list[Problem]) -> str:
                      for p in problems)
 
 
-@dataclass(frozen=True)
+@record
 class Filters:
     therapist: str | None = None
     room: str | None = None
