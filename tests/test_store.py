@@ -347,6 +347,27 @@ def test_a_month_checked_once_is_checked_again_when_another_hand_changes_it(tmp_
 
 
 
+@pytest.mark.parametrize("start", [
+    "2026-12-02T16:00:00+00:00\n2026-12-02T16:00:00+00:00",  # two good times in one: still one bad one
+    "2026-12-02T16:00:00+00:00\n",
+    "2026-12-02T16:00:00+01:00",
+    "２０２６-12-02T16:00:00+00:00",  # digits, but not the ones text comparison orders
+    1796227200,
+    None,
+])
+def test_every_time_in_a_month_is_checked_and_the_bad_one_named(tmp_path, start):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-12-02 10:00", 60)
+    bad = s.book_session("Ann", "Maya", "Cedar", "swedish", "2026-12-02 12:00", 60)
+    month = folder / "appointments" / "2026-12.json"
+    data = json.loads(month.read_text())
+    next(d for d in data["appointments"].values() if d["id"] == bad.id)["start"] = start
+    month.write_text(json.dumps(data))
+    with pytest.raises(DataFolderError, match=f"appointment '{bad.id}' has a start or end that is not a UTC time"):
+        s.appointments(NOW + timedelta(days=9), NOW + timedelta(days=10))
+
+
 def test_a_record_looked_up_by_id_follows_another_desks_change(tmp_path):
     """Lookups by id are answered from an index kept with the file's version: another desk's edit, or a
     record added in this very transaction, is seen at once."""

@@ -371,7 +371,7 @@ def _plain(record) -> dict:
 
 
 def _build(cls, d: dict, **converted):
-    known = {f.name for f in fields(cls)}
+    known = cls._record_known  # a stored key no field has (an older or newer file) is left out
     values = {k: v for k, v in d.items() if k in known}
     values.update(converted)
     return cls(**values)
