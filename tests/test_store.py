@@ -381,3 +381,68 @@ def test_a_record_looked_up_by_id_follows_another_desks_change(tmp_path):
         eve = here.add_client("Eve New", "self-pay")
         assert here.client(eve.id).name == "Eve New"
     assert here.client(eve.id).name == there.client(eve.id).name == "Eve New"
+
+
+def _fresh_names(folder):
+    """Everyone's names as a newly started app reads them, and whether it had to read clients.json."""
+    s = Scheduler(folder, clock=fixed(NOW))
+    names = s.names()
+    return names, "clients.json" in s.ctx.folder._cache
+
+
+def test_the_calendar_reads_client_names_from_their_index_which_follows_every_change(tmp_path):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    ann = next(c for c in s.clients() if c.name == "Ann Self")
+    s.update_client(ann.id, name="Ann Selby")
+    s.import_clients(b"name\nZoe Imported\n")
+    names, read_clients = _fresh_names(folder)
+    assert names[ann.id] == "Ann Selby" and "Zoe Imported" in names.values() and "Ben Flag" in names.values()
+    assert not read_clients  # the index alone: the clients' file is the biggest after the months
+    assert s.check_folder()[0] == []
+
+
+def test_client_names_written_by_another_tool_are_read_from_the_clients_until_reindexed(tmp_path):
+    folder = tmp_path / "data"
+    small_practice(folder)
+    clients = folder / "clients.json"
+    data = json.loads(clients.read_text())
+    next(iter(data["clients"].values()))["name"] = "Edited By Hand"
+    clients.write_text(json.dumps(data))
+    revision = json.loads((folder / "revision.json").read_text())
+    revision["files"]["clients.json"] = "another-tool"  # as a tool that stamps its writes leaves it
+    (folder / "revision.json").write_text(json.dumps(revision))
+    names, read_clients = _fresh_names(folder)
+    assert "Edited By Hand" in names.values() and read_clients
+    Scheduler(folder, clock=fixed(NOW)).rebuild_visit_index()
+    names, read_clients = _fresh_names(folder)
+    assert "Edited By Hand" in names.values() and not read_clients
+
+
+def test_check_names_a_names_index_that_disagrees_and_the_rebuild_mends_it(tmp_path):
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    index = folder / "client-names.json"
+    data = json.loads(index.read_text())
+    ident = next(iter(data["names"]))
+    data["names"][ident] = "Somebody Else"
+    index.write_text(json.dumps(data))
+    problems = Scheduler(folder, clock=fixed(NOW)).check_folder()[0]
+    assert problems == [f"the client names index disagrees with the clients for 1 of them (first: {ident}); "
+                        f"run 'tui-scheduler check --rebuild-index'"]
+    s.rebuild_visit_index()
+    assert Scheduler(folder, clock=fixed(NOW)).check_folder()[0] == []
+    assert _fresh_names(folder)[0][ident] != "Somebody Else"
+
+
+def test_a_damaged_names_index_is_named_and_left_untouched(tmp_path):
+    folder = tmp_path / "data"
+    small_practice(folder)
+    index = folder / "client-names.json"
+    data = json.loads(index.read_text())
+    data["names"][next(iter(data["names"]))] = 42
+    index.write_text(json.dumps(data))
+    before = index.read_bytes()
+    with pytest.raises(DataFolderError, match="client-names.json: a name is malformed"):
+        Scheduler(folder, clock=fixed(NOW)).names()
+    assert index.read_bytes() == before

@@ -54,7 +54,7 @@ def add_commands(sub, groups: dict) -> None:
 
     s = sub.add_parser("check", help="check the data folder's integrity")
     s.add_argument("--rebuild-index", action="store_true",
-                   help="first write the client visit index afresh from the appointments")
+                   help="first write the client visit index and the client names index afresh")
     s.set_defaults(handler=check)
     s = sub.add_parser("demo", help="fill the data folder with a demo practice")
     s.add_argument("--timezone", default="America/Chicago")

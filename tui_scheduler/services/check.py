@@ -8,7 +8,7 @@ from ..core import clock
 from ..core.authorizations import allocate, counts_as_visit
 from ..core.model import Kind
 from ..core.rules import overlaps, room_span
-from ..store.tables import docs
+from ..store.tables import docs, names_of
 from .context import Area
 from .desk import Desk
 
@@ -35,6 +35,18 @@ def _double_bookings(appts, key, span) -> list[str]:
 def _nested(a, b) -> bool:
     """A spot inside its own visit shares that visit's client legitimately."""
     return (a.kind == Kind.SPOT and a.visit_id == b.id) or (b.kind == Kind.SPOT and b.visit_id == a.id)
+
+
+def _names_index_problems(desk: Desk) -> list[str]:
+    indexed = desk.clients.indexed_names()
+    if indexed is None:  # not in use: the calendar reads the clients' names from their own file
+        return []
+    actual = names_of(desk.clients.raw(), "a client record")
+    wrong = sorted(k for k in indexed.keys() | actual.keys() if indexed.get(k) != actual.get(k))
+    if not wrong:
+        return []
+    return [f"the client names index disagrees with the clients for {len(wrong)} of them (first: {wrong[0]}); "
+            f"run 'tui-scheduler check --rebuild-index'"]
 
 
 def _visit_index_problems(desk: Desk, months: list[str]) -> list[str]:
@@ -147,6 +159,7 @@ class Integrity(Area):
             problems += _double_bookings(appts, lambda a: a.client_id, lambda a: (a.start, a.end))
             problems += _double_bookings(appts, lambda a: a.room_id, lambda a: room_span(a, desk.practice))
             problems += _visit_index_problems(desk, months)
+            problems += _names_index_problems(desk)
             problems += _referral_problems(desk, appts)
             problems += _note_problems(desk, by_id)
             revision = tx.manifest.get("revision", 0)

@@ -72,11 +72,12 @@ class PracticeSetup(Area):
             return practice
 
     def rebuild_visit_index(self) -> None:
-        """Write each client's visit index afresh from the month files (for folders written by other
-        tools, or to repair one that `check` says disagrees)."""
+        """Write each client's visit index afresh from the month files, and the client names index from
+        the clients (for folders written by other tools, or to repair one that `check` says disagrees)."""
         with self.ctx.write() as desk:
             desk.book.visits.rebuild(d for month in self.ctx.folder.months()
                                      for d in desk.book.raw_month(month))
+            desk.clients.reindex_names()
             desk.tx.audit("visit-index-rebuild")
 
     def is_set_up(self) -> bool:
