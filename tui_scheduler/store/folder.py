@@ -375,6 +375,12 @@ _DATA_FILE = re.compile(r"^(?:[a-z]+/)?[a-z0-9][a-z0-9_-]*\.json$")
 _TXID = re.compile(r"^[0-9a-f]{32}$")
 
 
+def file_bytes(rel: str, data: dict) -> bytes:
+    """What a commit writes for a data file: the big, busy files compact (a month is rewritten on every
+    booking), the rest indented for a person who opens them."""
+    return dumps(data, readable=not rel.startswith(("visits/", "appointments/")))
+
+
 def _real_dir(path: Path) -> bool:
     try:
         return stat.S_ISDIR(os.lstat(path).st_mode)
@@ -491,8 +497,7 @@ class Transaction:
                 final = folder.path / rel
                 make_dir(final.parent)
                 tmp = final.with_name(f".{final.name}{tag}")
-                # the big, busy files compact (a month is rewritten on every booking); the rest indented
-                write_new(tmp, dumps(data, readable=not rel.startswith(("visits/", "appointments/"))))
+                write_new(tmp, file_bytes(rel, data))
                 written.append(tmp)
                 files.append([str(tmp.relative_to(folder.path)), rel])
             versions = dict(self.manifest["files"])

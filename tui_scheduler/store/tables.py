@@ -6,6 +6,7 @@ per-process copy between transactions and never writes a file by itself.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import zlib
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Generic, Iterable, TypeVar
 
 from ..core.errors import DataFolderError
 from ..core.model import Appointment, iso, load_record
-from .folder import Transaction
+from .folder import Transaction, file_bytes
 
 if TYPE_CHECKING:
     from tinydb.table import Table
@@ -182,15 +183,21 @@ class Records(Generic[R]):
 
     def indexed_names(self) -> dict[str, str] | None:
         """The names index, when the commit that last wrote the file wrote it too (the manifest names one
-        transaction for both); else None, and the file itself is read. A folder from before the index,
-        or one written by other tools, is read the slow way until its next change of this file."""
+        transaction for both) and the file still has the size that commit gave it; else None, and the
+        file itself is read. A folder from before the index, or a file changed by another tool or by
+        hand, is read the slow way until its next change through us (or `check --rebuild-index`)."""
         index = NAMES.get(self.rel)
         versions = self.tx.manifest["files"]
         if index is None or self.rel in self.tx.staged or versions.get(index) != versions.get(self.rel):
             return None
         data = self.tx.data(index)
         found = data.get("names") if isinstance(data, dict) else None
-        if not isinstance(found, dict):
+        if not isinstance(found, dict) or not isinstance(data.get("file"), dict):
+            return None
+        try:  # a file changed by hand since (no commit of ours, so the manifest cannot tell)
+            if os.stat(self.tx.folder.path / self.rel).st_size != data["file"].get("size"):
+                return None
+        except OSError:
             return None
         memo = self.tx.built(index)
         if memo is None or memo.get("checked") is not found:
@@ -260,7 +267,8 @@ class Records(Generic[R]):
         """Stage the names index from the file as this transaction leaves it, to commit with it."""
         index = NAMES.get(self.rel)
         if index is not None:
-            self.tx.stage(index, {"names": names_of(self.raw(), self._what())})
+            self.tx.stage(index, {"names": names_of(self.raw(), self._what()),
+                                  "file": {"size": len(file_bytes(self.rel, self.tx.data(self.rel)))}})
 
     def reindex_names(self) -> None:
         """The file rewritten as it is, with its names index, in one commit: for a folder written by
