@@ -16,6 +16,7 @@ def _visit_class():
         note: str = ""
         tags: dict[str, str] = field(default_factory=dict)
         room: str | None = None
+        seen: dict = field(default_factory=dict, repr=False, compare=False)  # a cache: not part of the value
 
         def __post_init__(self):
             if self.minutes < 0:
@@ -37,7 +38,7 @@ BAD_CALLS = [
     (("a",), {}),  # a field missing
     (("a", 30), {"colour": "red"}),  # no such field
     (("a", 30), {"id": "b"}),  # given twice
-    (("a", 30, "", {}, None, "extra"), {}),  # too many
+    (("a", 30, "", {}, None, {}, "extra"), {}),  # too many
     (("a", -5), {}),  # refused by __post_init__
 ]
 
@@ -50,6 +51,8 @@ def test_same_values_repr_and_equality(args, kwargs):
     assert b == Ours(*args, **kwargs) and not b != Ours(*args, **kwargs)
     assert b != replace(b, note="other")
     assert b != a  # another class, even with the same values, as dataclass has it
+    b.seen["x"] = 1
+    assert b == Ours(*args, **kwargs) and (a == Plain(*args, **kwargs)) is True
 
 
 @pytest.mark.parametrize("args,kwargs", BAD_CALLS)

@@ -6,7 +6,6 @@ and still has visits left, so two overlapping prescriptions are never both charg
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -33,7 +32,7 @@ def counts_as_visit(a: Appointment, no_show_counts: bool) -> bool:
     return no_show_counts or a.status != Status.NO_SHOW
 
 
-@dataclass
+@record
 class Allocation:
     by_referral: dict[str, list[Appointment]]
     uncovered: list[Appointment]

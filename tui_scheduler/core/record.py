@@ -20,6 +20,9 @@ def record(cls):
     cls = dataclass(init=False, repr=False, eq=False)(cls)  # fields, defaults, __match_args__; no code
     every = fields(cls)
     cls._record_names = tuple(f.name for f in every)
+    cls._record_shown = tuple(f.name for f in every if f.repr)
+    cls._record_compared = tuple(f.name for f in every if f.compare)
+    cls._record_hashed = tuple(f.name for f in every if (f.compare if f.hash is None else f.hash))
     cls._record_known = frozenset(cls._record_names)
     cls._record_defaults = tuple(
         (f.name, f.default, None if f.default_factory is MISSING else f.default_factory)
@@ -58,24 +61,21 @@ def _init(self, *args, **kwargs) -> None:
         self.__post_init__()
 
 
-def _values(self) -> tuple:
-    d = self.__dict__
-    return tuple(d[name] for name in self._record_names)
-
-
 def _eq(self, other):
     if other.__class__ is self.__class__:
-        return _values(self) == _values(other)
+        mine, theirs = self.__dict__, other.__dict__
+        return all(mine[n] == theirs[n] for n in self._record_compared)
     return NotImplemented
 
 
 def _hash(self) -> int:
-    return hash(_values(self))
+    d = self.__dict__
+    return hash(tuple(d[n] for n in self._record_hashed))
 
 
 def _repr(self) -> str:
     d = self.__dict__
-    return f"{type(self).__qualname__}(" + ", ".join(f"{n}={d[n]!r}" for n in self._record_names) + ")"
+    return f"{type(self).__qualname__}(" + ", ".join(f"{n}={d[n]!r}" for n in self._record_shown) + ")"
 
 
 def _setattr(self, name, value):

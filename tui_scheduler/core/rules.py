@@ -7,7 +7,7 @@ a front-desk person understands.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,7 @@ class Problem:
     soft: bool = False
 
 
-@dataclass
+@record
 class Snapshot:
     """What the rules may look at: the practice, its people and rooms, and the appointments near a booking."""
 

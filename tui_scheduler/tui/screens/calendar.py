@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -19,6 +19,7 @@ from ...core import clock, statuses
 from ...core.errors import NeedsOverride, SchedulerError
 from ...core.model import Appointment, Kind, Room, Staff, Status
 from ...core.policy import is_late_cancel
+from ...core.record import record
 from ...services import Scheduler
 from ..widgets.blocks import STATUS_LETTER, Column, Layout, marks, name_forms, place, row_bounds
 from ..widgets.calendar import CalendarGrid
@@ -53,7 +54,7 @@ class Change(NamedTuple):
     spot_ids: tuple[str, ...] = ()
 
 
-@dataclass
+@record
 class Period:
     """One load of the data folder: the placed grid and the records behind it."""
 

@@ -7,7 +7,7 @@ staff member on one day; a row is one slot of the practice's grid (15 minutes).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from ...core.closures import Closure
 from ...core.hours import WeeklyHours
 from ...core.model import Appointment, Kind, Status, TimeOff
 from ...core.statuses import asks_confirmation
+from ...core.record import record
 
 STATUS_LETTER = {
     Status.BOOKED: "B",
@@ -63,7 +64,7 @@ class Away(NamedTuple):
     first: bool  # the first row of this stretch on the day: where its words go
 
 
-@dataclass
+@record
 class Layout:
     """Appointments placed on a period's grid: `cells[(x, row)]`, x counting day by day, column by column."""
 
