@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from ..core.feeds import Content, Entry, Feed
-from ..services import Scheduler
 from ..core.record import record
+from ..services import Scheduler
 
 PRODID = "-//tui-scheduler//Practice feeds//EN"
 END = b"END:VCALENDAR\r\n"

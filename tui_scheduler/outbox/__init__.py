@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from ..core.feeds import Entry
-from ..core.reminders import Sending
 from ..core.record import record
+from ..core.reminders import Sending
 
 
 class NotDelivered(Exception):

@@ -22,10 +22,10 @@ from typing import Callable
 import orjson
 
 from ..core.errors import BadInput, DataFolderError
+from ..core.record import record
 from ..store.files import FILE_MODE, describe_os_error, fsync_dir, make_dir, read_plain, write_new
 from ..store.folder import os_user
 from .context import Area
-from ..core.record import record
 
 FORMAT = "tui-scheduler backup"
 MANIFEST = "MANIFEST.json"

@@ -15,9 +15,9 @@ from datetime import date
 
 from ..core.errors import BadInput, Refused
 from ..core.model import Client
+from ..core.record import record
 from .context import Area
 from .people import new_client
-from ..core.record import record
 
 # what a spreadsheet's header may call each column (compared without case, '_' or '-')
 COLUMNS = {

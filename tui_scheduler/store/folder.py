@@ -361,10 +361,14 @@ class DataFolder:
     def _sweep(self) -> None:
         """Remove temp files of transactions that crashed before their commit point."""
         for folder in (self.path, *(self.path / sub for sub in SUBFOLDERS)):
-            if folder.is_dir():
-                for p in folder.glob(f".*{TEMP_MARK}*"):
+            try:
+                names = os.listdir(folder)  # not Path.glob: this runs at every start, over 256 visit files
+            except OSError:
+                continue
+            for name in names:
+                if name.startswith(".") and TEMP_MARK in name[1:]:
                     try:
-                        p.unlink()
+                        os.unlink(folder / name)
                     except OSError:
                         pass
 

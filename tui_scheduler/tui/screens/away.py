@@ -17,12 +17,12 @@ from textual.widgets.option_list import Option
 from ...core import clock
 from ...core.errors import SchedulerError, StrandsBookings
 from ...core.model import Appointment, Kind, Staff
+from ...core.record import record
 from ...services import Scheduler
 from ..widgets.blocks import short_name
 from .fields import ButtonBar, TextField
 from .prompts import ConfirmScreen, Dialog, plain, refusal
 from .reading import read_then
-from ...core.record import record
 
 SHOWN_HITS = 6  # a question lists this many stranded appointments, then says how many more
 

@@ -27,6 +27,7 @@ from ...core import billing, clock
 from ...core.closures import Closure
 from ...core.errors import SchedulerError
 from ...core.model import Status
+from ...core.record import record
 from ...core.statuses import asks_confirmation
 from ...services import Scheduler
 from ..widgets.blocks import CONFIRMED, LATE, STATUS_LETTER, STRANDED, note_mark
@@ -36,7 +37,6 @@ from .fields import ButtonBar, TextField
 from .live import Live
 from .prompts import FormDialog, plain
 from .reading import read_then
-from ...core.record import record
 
 
 def short_name(name: str) -> str:

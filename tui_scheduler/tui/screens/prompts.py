@@ -13,10 +13,10 @@ from textual.widgets import Button, Input, Label, Static
 from ...core import clock
 from ...core.errors import SchedulerError
 from ...core.model import Appointment, Room, Staff
+from ...core.record import record
 from ...core.rules import Problem
 from . import SCREENS_CSS
 from .fields import ButtonBar, Choice
-from ...core.record import record
 
 
 class Dialog(ModalScreen):

@@ -16,8 +16,8 @@ from ...core import clock
 from ...core.closures import Closure
 from ...core.hours import WeeklyHours
 from ...core.model import Appointment, Kind, Status, TimeOff
-from ...core.statuses import asks_confirmation
 from ...core.record import record
+from ...core.statuses import asks_confirmation
 
 STATUS_LETTER = {
     Status.BOOKED: "B",
