@@ -63,8 +63,8 @@ def _init(self, *args, **kwargs) -> None:
 
 def _eq(self, other):
     if other.__class__ is self.__class__:
-        mine, theirs = self.__dict__, other.__dict__
-        return all(mine[n] == theirs[n] for n in self._record_compared)
+        mine, theirs, names = self.__dict__, other.__dict__, self._record_compared
+        return tuple(mine[n] for n in names) == tuple(theirs[n] for n in names)  # as dataclass compares
     return NotImplemented
 
 
