@@ -45,9 +45,12 @@ def test_the_calendars_first_read_loads_only_what_it_shows(tmp_path):
         "screen = app.get_default_screen()\n"
         "screen.read_period(screen.days(), True, screen.filters)\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith(('tui_scheduler', 'tinydb')))))\n"
+        "print(' '.join(sorted(app.scheduler.ctx.folder._cache)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "data")], capture_output=True, text=True,
-                         check=True).stdout.split()
+    modules, files = subprocess.run([sys.executable, "-c", code, str(tmp_path / "data")], capture_output=True,
+                                    text=True, check=True).stdout.splitlines()
+    out = modules.split()
+    assert "clients.json" not in files.split() and "client-names.json" in files.split()  # names, not records
     assert "tui_scheduler.services.booking" in out
     assert "tinydb" not in out  # TinyDB's API is for writes; reads take the stored dicts as they are
     for unneeded in ("sync", "feeds", "reminders", "superbill", "backup", "imports", "notes"):
