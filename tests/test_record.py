@@ -81,3 +81,23 @@ def test_frozen_hashable_and_a_dataclass_to_the_library():
 def test_each_record_has_its_own_default_from_a_factory():
     a, b = Ours("a", 30), Ours("b", 30)
     assert a.tags == {} and a.tags is not b.tags
+
+
+def test_a_class_with_its_own_equality_stays_hashable_and_what_records_do_not_do_is_refused():
+    @record
+    class Named:
+        id: str
+
+        def __eq__(self, other):
+            return isinstance(other, Named) and self.id.casefold() == other.id.casefold()
+
+    assert Named("A") == Named("a") and hash(Named("A")) == hash(Named("A"))
+    with pytest.raises(TypeError, match="every field in its constructor"):
+        @record
+        class Partial:
+            id: str
+            cache: dict = field(default_factory=dict, init=False)
+    with pytest.raises(TypeError, match="not subclassed"):
+        @record
+        class Child(Named):
+            extra: str = ""

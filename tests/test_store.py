@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import os
 import random
 import signal
 import stat
@@ -437,14 +438,47 @@ def test_check_names_a_names_index_that_disagrees_and_the_rebuild_mends_it(tmp_p
     assert _fresh_names(folder)[0][ident] != "Somebody Else"
 
 
-def test_a_damaged_names_index_is_named_and_left_untouched(tmp_path):
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"names": {"c-1": 42}, "file": {"size": 1}}'])
+def test_a_damaged_names_index_costs_only_speed_and_check_says_how_to_mend_it(tmp_path, damage):
     folder = tmp_path / "data"
-    small_practice(folder)
+    s = small_practice(folder)
     index = folder / "client-names.json"
     data = json.loads(index.read_text())
-    data["names"][next(iter(data["names"]))] = 42
-    index.write_text(json.dumps(data))
-    before = index.read_bytes()
-    with pytest.raises(DataFolderError, match="client-names.json: a name is malformed"):
-        Scheduler(folder, clock=fixed(NOW)).names()
-    assert index.read_bytes() == before
+    if damage.startswith(b'{"names"'):  # a name that is not text, in an index that is otherwise current
+        data["names"][next(iter(data["names"]))] = 42
+        damage = json.dumps(data).encode()
+    index.write_bytes(damage)
+    names, read_clients = _fresh_names(folder)
+    assert "Ben Flag" in names.values() and read_clients  # from the clients' own file
+    assert index.read_bytes() == damage
+    problems = Scheduler(folder, clock=fixed(NOW)).check_folder()[0]
+    assert len(problems) == 1 and problems[0].startswith("client-names.json ")
+    assert problems[0].endswith("; run 'tui-scheduler check --rebuild-index'")
+    s.rebuild_visit_index()
+    assert Scheduler(folder, clock=fixed(NOW)).check_folder()[0] == [] and not _fresh_names(folder)[1]
+
+
+def test_a_hand_edit_that_keeps_the_size_is_still_seen(tmp_path):
+    folder = tmp_path / "data"
+    small_practice(folder)
+    clients = folder / "clients.json"
+    text = clients.read_text()
+    clients.write_text(text.replace('"Ann Self"', '"Ann Selk"'))
+    index_time = (folder / "client-names.json").stat().st_mtime_ns
+    os.utime(clients, ns=(index_time + 10**9, index_time + 10**9))  # a second later, as an edit by hand is
+    names, read_clients = _fresh_names(folder)
+    assert "Ann Selk" in names.values() and read_clients
+
+
+def test_a_stored_field_this_version_does_not_know_survives_an_update(tmp_path):
+    """A newer version's extra field on a client is kept when an older desk changes the client."""
+    folder = tmp_path / "data"
+    s = small_practice(folder)
+    clients = folder / "clients.json"
+    data = json.loads(clients.read_text())
+    ann = next(d for d in data["clients"].values() if d["name"] == "Ann Self")
+    ann["pronouns"] = "she/her"
+    clients.write_text(json.dumps(data))
+    s.update_client(ann["id"], phone="555-0100")
+    stored = next(d for d in json.loads(clients.read_text())["clients"].values() if d["id"] == ann["id"])
+    assert stored["pronouns"] == "she/her" and stored["phone"] == "555-0100"

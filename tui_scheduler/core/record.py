@@ -19,6 +19,8 @@ def record(cls):
         cls.__doc__ = f"{cls.__name__}({', '.join(cls.__dict__.get('__annotations__', ()))})"
     cls = dataclass(init=False, repr=False, eq=False)(cls)  # fields, defaults, __match_args__; no code
     every = fields(cls)
+    if any(not f.init for f in every) or any(hasattr(base, "_record_names") for base in cls.__mro__[1:]):
+        raise TypeError(f"{cls.__name__}: a record takes every field in its constructor and is not subclassed")
     cls._record_names = tuple(f.name for f in every)
     cls._record_shown = tuple(f.name for f in every if f.repr)
     cls._record_compared = tuple(f.name for f in every if f.compare)
@@ -28,6 +30,8 @@ def record(cls):
         (f.name, f.default, None if f.default_factory is MISSING else f.default_factory)
         for f in every if f.default is not MISSING or f.default_factory is not MISSING)
     cls._record_post = getattr(cls, "__post_init__", None)
+    if cls.__dict__.get("__hash__", _ABSENT) is None and "__eq__" in cls.__dict__:
+        del cls.__hash__  # Python's None for a class that defines __eq__: dataclass hashes it all the same
     for name, method in _METHODS.items():
         if name not in cls.__dict__:
             setattr(cls, name, method)
@@ -86,5 +90,6 @@ def _delattr(self, name):
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
+_ABSENT = object()
 _METHODS = {"__init__": _init, "__eq__": _eq, "__hash__": _hash, "__repr__": _repr,
             "__setattr__": _setattr, "__delattr__": _delattr}

@@ -38,10 +38,10 @@ def _nested(a, b) -> bool:
 
 
 def _names_index_problems(desk: Desk) -> list[str]:
-    indexed = desk.clients.indexed_names()
-    if indexed is None:  # not in use: the calendar reads the clients' names from their own file
-        return []
-    actual = names_of(desk.clients.raw(), "a client record")
+    indexed, why = desk.clients.names_index()
+    if indexed is None:  # not in use (the app reads the clients' own file), or damaged: said with the fix
+        return [f"{why}; run 'tui-scheduler check --rebuild-index'"] if why else []
+    actual = names_of(desk.clients.raw(), f"{desk.tx.folder.path / desk.clients.rel}: a client record")
     wrong = sorted(k for k in indexed.keys() | actual.keys() if indexed.get(k) != actual.get(k))
     if not wrong:
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..core import clock, codes
-from ..core.errors import BadInput, Refused
+from ..core.errors import BadInput, DataFolderError, Refused
 from ..core.hours import WeeklyHours
 from ..core.model import Practice
 from ..store.tables import Records, VisitIndex
@@ -77,8 +77,11 @@ class PracticeSetup(Area):
         with self.ctx.write() as desk:
             desk.book.visits.rebuild(d for month in self.ctx.folder.months()
                                      for d in desk.book.raw_month(month))
-            desk.clients.reindex_names()
-            desk.tx.audit("visit-index-rebuild")
+            try:
+                desk.clients.reindex_names()
+            except DataFolderError:
+                pass  # clients.json itself is damaged: `check` names it; the visit index is mended anyway
+            desk.tx.audit("visit-index-rebuild", also="client names index")
 
     def is_set_up(self) -> bool:
         return (self.ctx.folder.path / "practice.json").exists()

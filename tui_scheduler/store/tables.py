@@ -106,10 +106,13 @@ def stage_record(tx: Transaction, rel: str, name: str, ident: str, doc: dict | N
         table = {k: d for k, d in table.items() if d.get("id") != ident}
     else:
         key = next((k for k, d in table.items() if d.get("id") == ident), None)
-        if key is None:
-            key = str(max((int(k) for k in table if k.isdigit()), default=0) + 1)
-        table[key] = doc
+        table[str(_last_key(table) + 1) if key is None else key] = doc
     tx.stage(rel, {**data, name: table})
+
+
+def _last_key(table: dict) -> int:
+    """The highest of TinyDB's document ids in a table; a new record takes the next."""
+    return max((int(k) for k in table if k.isdigit()), default=0)
 
 
 def _all_utc(records) -> bool:
@@ -182,31 +185,42 @@ class Records(Generic[R]):
         return found
 
     def indexed_names(self) -> dict[str, str] | None:
-        """The names index, when the commit that last wrote the file wrote it too (the manifest names one
-        transaction for both) and the file still has the size that commit gave it; else None, and the
-        file itself is read. A folder from before the index, or a file changed by another tool or by
-        hand, is read the slow way until its next change through us (or `check --rebuild-index`)."""
+        """The names index when it is good for the file as it is on disk (see `names_index`); else None,
+        and the file itself is read."""
+        return self.names_index()[0]
+
+    def names_index(self) -> tuple[dict[str, str] | None, str]:
+        """(the names index, "") when the commit that last wrote the file wrote it too (the manifest names
+        one transaction for both) and the file is still as that commit left it (its size, and no newer
+        time than the index's); else (None, why), the why empty when there is simply none to use: a
+        folder from before the index, or a file changed by another tool or by hand, is read the slow way
+        until its next change through us (or `check --rebuild-index`). A damaged index is derived data:
+        never fatal, only reported by `check`."""
         index = NAMES.get(self.rel)
         versions = self.tx.manifest["files"]
         if index is None or self.rel in self.tx.staged or versions.get(index) != versions.get(self.rel):
-            return None
-        data = self.tx.data(index)
+            return None, ""
+        where = self.tx.folder.path
+        try:
+            data = self.tx.data(index)
+            file, ours = os.stat(where / self.rel), os.stat(where / index)
+        except (OSError, DataFolderError):  # unreadable, or not JSON
+            return None, f"{index} is damaged or unreadable"
         found = data.get("names") if isinstance(data, dict) else None
-        if not isinstance(found, dict) or not isinstance(data.get("file"), dict):
-            return None
-        try:  # a file changed by hand since (no commit of ours, so the manifest cannot tell)
-            if os.stat(self.tx.folder.path / self.rel).st_size != data["file"].get("size"):
-                return None
-        except OSError:
-            return None
+        stamp = data.get("file") if isinstance(data, dict) else None
+        if not isinstance(found, dict) or not isinstance(stamp, dict):
+            return None, f"{index} is damaged (it is not a names index)"
+        # a commit writes the file first and its index after, and renaming keeps both times; an edit
+        # by hand since leaves the file newer, and most edits change its size too
+        if file.st_size != stamp.get("size") or file.st_mtime_ns > ours.st_mtime_ns:
+            return None, ""
         memo = self.tx.built(index)
         if memo is None or memo.get("checked") is not found:
             if not all(isinstance(name, str) for name in found.values()):  # JSON keys are text already
-                raise DataFolderError(f"{self.tx.folder.path / index}: a name is malformed (it is not text). "
-                                      f"It was left untouched")
+                return None, f"{index} is damaged (a name in it is not text)"
             if memo is not None:
                 memo["checked"] = found
-        return found
+        return found, ""
 
     def _by_id(self) -> dict[str, dict] | None:
         """id -> stored dict (the first of that id), built once per version of the file and shared like
@@ -247,8 +261,7 @@ class Records(Generic[R]):
         table for each insert, so one by one is quadratic in a client list."""
         data = self.tx.data(self.rel) or {}
         found = dict(records_of(self.tx, self.rel, self.name))
-        key = max((int(k) for k in found if k.isdigit()), default=0)
-        for key, record in enumerate(records, key + 1):
+        for key, record in enumerate(records, _last_key(found) + 1):
             found[str(key)] = record.to_dict()
         self.tx.stage(self.rel, {**data, self.name: found})
         self.index_names()
@@ -258,13 +271,18 @@ class Records(Generic[R]):
         self.index_names()
 
     def put(self, record) -> None:
-        """Insert or replace the record with this id."""
+        """Insert or replace the record with this id. A stored key no field of ours has (written by a newer
+        version) is kept, as TinyDB's update kept it."""
         doc = record.to_dict()
-        stage_record(self.tx, self.rel, self.name, doc["id"], doc)
+        index = self._by_id()
+        stored = index.get(doc["id"]) if index is not None else next(
+            (d for d in self.raw() if d.get("id") == doc["id"]), None)
+        stage_record(self.tx, self.rel, self.name, doc["id"], doc if stored is None else {**stored, **doc})
         self.index_names()
 
     def index_names(self) -> None:
-        """Stage the names index from the file as this transaction leaves it, to commit with it."""
+        """Stage the names index from the file as this transaction leaves it, to commit with it (after it:
+        a commit writes files in the order they were first staged)."""
         index = NAMES.get(self.rel)
         if index is not None:
             self.tx.stage(index, {"names": names_of(self.raw(), self._what()),
@@ -275,6 +293,7 @@ class Records(Generic[R]):
         other tools, or an index that `check` says disagrees."""
         data = self.tx.data(self.rel)
         if data is not None and self.rel in NAMES:
+            names_of(self.raw(), self._what())  # a damaged file is named before anything is staged
             self.tx.stage(self.rel, data)
             self.index_names()
 
