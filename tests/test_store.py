@@ -384,6 +384,17 @@ def test_a_record_looked_up_by_id_follows_another_desks_change(tmp_path):
     assert here.client(eve.id).name == there.client(eve.id).name == "Eve New"
 
 
+def test_names_follow_another_desks_change_with_nothing_else_read_between(tmp_path):
+    """A long-running desk that asks only for names gets the room's new name, not the one it read before
+    another desk's change."""
+    folder = tmp_path / "data"
+    here, there = small_practice(folder), Scheduler(folder, clock=fixed(NOW), user="other")
+    cedar = next(r for r in here.rooms() if r.name == "Cedar")
+    assert here.names()[cedar.id] == "Cedar"
+    there.update_room(cedar.id, name="Cedar Room")
+    assert here.names()[cedar.id] == "Cedar Room"
+
+
 def _fresh_names(folder):
     """Everyone's names as a newly started app reads them, and whether it had to read clients.json."""
     s = Scheduler(folder, clock=fixed(NOW))

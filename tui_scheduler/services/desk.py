@@ -148,10 +148,12 @@ class Desk:
         key = (text or "").strip()
         if not key:
             raise BadInput(f"which {what}? (give a name or an id)")
+        found = records.get(key)  # an id, looked up in the file's id index: no pass over 2,000 clients
+        if found is not None:
+            return found
         folded = key.casefold()
         raw = list(records.raw())
         for pick in (
-            lambda d: d.get("id") == key,
             lambda d: str(d.get("name", "")).casefold() == folded,
             lambda d: str(d.get("name", "")).casefold().startswith(folded),
             lambda d: _word_starts(folded.split(), str(d.get("name", "")).casefold().split()),

@@ -401,7 +401,10 @@ def _surviving(memo: dict, data: dict, was: object) -> dict:
 
     A check of a whole table (its shape, its times) holds for the table we wrote from it too: its records
     are the checked ones or ones this commit made, so a month is not checked again after each booking."""
-    alive = {id(d) for table in data.values() if isinstance(table, dict) for d in table.values()}
+    alive = set()
+    for table in data.values():
+        if isinstance(table, dict):
+            alive.update(map(id, table.values()))  # in C: a month holds thousands
     out = {k: v for k, v in memo.items() if isinstance(k, int) and k in alive}
     tables = {id(t): name for name, t in was.items() if isinstance(t, dict)} if isinstance(was, dict) else {}
     for key, checked in memo.items():  # a check's memo holds the very table it checked
