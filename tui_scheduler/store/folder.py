@@ -379,12 +379,6 @@ _DATA_FILE = re.compile(r"^(?:[a-z]+/)?[a-z0-9][a-z0-9_-]*\.json$")
 _TXID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def file_bytes(rel: str, data: dict) -> bytes:
-    """What a commit writes for a data file: the big, busy files compact (a month is rewritten on every
-    booking), the rest indented for a person who opens them."""
-    return dumps(data, readable=not rel.startswith(("visits/", "appointments/")))
-
-
 def _real_dir(path: Path) -> bool:
     try:
         return stat.S_ISDIR(os.lstat(path).st_mode)
@@ -458,6 +452,8 @@ class Transaction:
         self.txid = uuid.uuid4().hex
         self.staged: dict[str, dict] = {}
         self._audit: list[dict] = []
+        self._finishing: dict[str, Callable[[], None]] = {}
+        self._bytes: dict[str, tuple[dict, bytes]] = {}
         self.now = datetime.now(timezone.utc)
         self.manifest = folder.manifest()
 
@@ -477,6 +473,20 @@ class Transaction:
     def stage(self, rel: str, data: dict) -> None:
         self.staged[rel] = data
 
+    def before_commit(self, key: str, finish: Callable[[], None]) -> None:
+        """Run `finish` once, just before the files are written: for a file derived from others as this
+        transaction leaves them (however often it staged them), staged after them."""
+        self._finishing[key] = finish
+
+    def bytes_of(self, rel: str) -> bytes:
+        """What the commit will write for a staged file, made once for its final content: the big, busy
+        files compact (a month is rewritten on every booking), the rest indented for a person who opens them."""
+        data = self.staged[rel]
+        hit = self._bytes.get(rel)
+        if hit is None or hit[0] is not data:
+            hit = self._bytes[rel] = (data, dumps(data, readable=not rel.startswith(("visits/", "appointments/"))))
+        return hit[1]
+
     def audit(self, action: str, **details) -> None:
         entry = {"time": self.now.isoformat(), "user": self.user, "action": action, "txid": self.txid}
         if details.keys() & entry.keys():  # who made a change is never a detail's to say
@@ -493,6 +503,8 @@ class Transaction:
                 pass
 
     def commit(self) -> None:
+        for finish in self._finishing.values():
+            finish()
         if not self.staged:
             return
         folder = self.folder
@@ -504,7 +516,7 @@ class Transaction:
                 final = folder.path / rel
                 make_dir(final.parent)
                 tmp = final.with_name(f".{final.name}{tag}")
-                write_new(tmp, file_bytes(rel, data))
+                write_new(tmp, self.bytes_of(rel))
                 written.append(tmp)
                 files.append([str(tmp.relative_to(folder.path)), rel])
             versions = dict(self.manifest["files"])

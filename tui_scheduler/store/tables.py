@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Generic, Iterable, TypeVar
 
 from ..core.errors import DataFolderError
 from ..core.model import Appointment, iso, load_record
-from .folder import Transaction, file_bytes
+from .folder import Transaction
 
 if TYPE_CHECKING:
     from tinydb.table import Table
@@ -95,7 +95,8 @@ def docs(tx: Transaction, rel: str, name: str) -> Iterable[dict]:
     return records_of(tx, rel, name).values()
 
 
-def stage_record(tx: Transaction, rel: str, name: str, ident: str, doc: dict | None) -> None:
+def stage_record(tx: Transaction, rel: str, name: str, ident: str, doc: dict | None,
+                 keep_unknown: bool = False) -> None:
     """Stage the file with the record `ident` replaced by `doc` (added if new, removed if None).
 
     The table is written in TinyDB's own format, but as a new dict beside the cached one: TinyDB's insert
@@ -108,8 +109,12 @@ def stage_record(tx: Transaction, rel: str, name: str, ident: str, doc: dict | N
     else:
         # the passes over a month run in C (map, list.index): a booking makes several over 2,000 records
         ids = list(map(_ID, table.values()))
-        key = list(table)[ids.index(ident)] if ident in ids else str(_last_key(table) + 1)
-        table[key] = doc
+        if ident in ids:
+            key = list(table)[ids.index(ident)]
+            # keep_unknown: a stored key no field of ours has (written by a newer version) stays
+            table[key] = {**table[key], **doc} if keep_unknown else doc
+        else:
+            table[str(_last_key(table) + 1)] = doc
     tx.stage(rel, {**data, name: table})
 
 
@@ -280,19 +285,16 @@ class Records(Generic[R]):
         """Insert or replace the record with this id. A stored key no field of ours has (written by a newer
         version) is kept, as TinyDB's update kept it."""
         doc = record.to_dict()
-        index = self._by_id()
-        stored = index.get(doc["id"]) if index is not None else next(
-            (d for d in self.raw() if d.get("id") == doc["id"]), None)
-        stage_record(self.tx, self.rel, self.name, doc["id"], doc if stored is None else {**stored, **doc})
+        stage_record(self.tx, self.rel, self.name, doc["id"], doc, keep_unknown=True)
         self.index_names()
 
     def index_names(self) -> None:
-        """Stage the names index from the file as this transaction leaves it, to commit with it (after it:
-        a commit writes files in the order they were first staged)."""
+        """Have the commit write the names index from the file as this transaction leaves it, after the
+        file (a commit writes files in the order they were first staged)."""
         index = NAMES.get(self.rel)
         if index is not None:
-            self.tx.stage(index, {"names": names_of(self.raw(), self._what()),
-                                  "file": {"size": len(file_bytes(self.rel, self.tx.data(self.rel)))}})
+            self.tx.before_commit(index, lambda: self.tx.stage(index, {
+                "names": names_of(self.raw(), self._what()), "file": {"size": len(self.tx.bytes_of(self.rel))}}))
 
     def reindex_names(self) -> None:
         """The file rewritten as it is, with its names index, in one commit: for a folder written by
